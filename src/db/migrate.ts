@@ -1,0 +1,27 @@
+import { type Migration, type MigrationProvider, Migrator } from 'kysely';
+import type { Db } from './database.js';
+import * as m0001 from './migrations/20261125_0001_platform.js';
+
+// Migrations are listed here, in order, so they load the same under tsx, a bundle or a test runner.
+export const migrations: Record<string, Migration> = {
+  '20261125_0001_platform': m0001,
+};
+
+class StaticProvider implements MigrationProvider {
+  async getMigrations() {
+    return migrations;
+  }
+}
+
+/** Brings the schema to the latest version; throws with the failing migration's name. */
+export async function migrateToLatest(db: Db): Promise<string[]> {
+  const migrator = new Migrator({ db: db.kysely, provider: new StaticProvider() });
+  const { error, results } = await migrator.migrateToLatest();
+  const failed = results?.find((r) => r.status === 'Error');
+  if (error) {
+    const e = error instanceof Error ? error : new Error(String(error));
+    e.message = `migration ${failed?.migrationName ?? '?'} failed: ${e.message}`;
+    throw e;
+  }
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
