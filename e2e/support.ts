@@ -1,0 +1,355 @@
+// Helpers for the browser journeys in e2e/: Debian's Chromium through playwright-core, a real gongkai
+// server per test file (fresh SQLite or a fresh PostgreSQL database), axe-core checks and TOTP codes.
+// scripts/test.mjs sets GONGKAI_E2E_CHROMIUM (and GONGKAI_TEST_PG_URL when PostgreSQL is up); see
+// docs/testing.md.
+
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Result as AxeResult, NodeResult } from 'axe-core';
+import * as OTPAuth from 'otpauth';
+import pg from 'pg';
+import { type Browser, type BrowserContext, type BrowserContextOptions, chromium, type Page } from 'playwright-core';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+/** The first administrator created on an empty database (src/modules/seed/bootstrap.ts). */
+export const ADMIN_USERNAME = 'admin';
+/** GONGKAI_ADMIN_PASSWORD for every server startServer() starts; meets the password policy. */
+export const ADMIN_PASSWORD = 'E2e-Admin-Passw0rd!';
+
+// ---------------------------------------------------------------- browser
+
+/** Path of the Chromium to drive: GONGKAI_E2E_CHROMIUM (set by scripts/test.mjs), CHROMIUM_PATH, or Debian's. */
+export function chromiumPath(): string {
+  return process.env.GONGKAI_E2E_CHROMIUM || process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+}
+
+/** Launches headless Debian Chromium. Close it in an `after` hook. */
+export async function launchBrowser(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: chromiumPath(),
+    headless: true,
+    args: [
+      // CI runs as root, where Chromium's sandbox cannot start.
+      '--no-sandbox',
+      '--disable-gpu',
+      // This machine has no network beyond the package registries: without these flags Chromium keeps
+      // opening connections to Google's hosts that are refused, many at a time, at every start.
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+}
+
+/**
+ * A browser context for a journey: zh-CN, Asia/Shanghai, baseURL set when given.
+ *
+ * bypassCSP is ON by default: the portal sends a strict Content-Security-Policy without inline scripts,
+ * and checkA11y() injects axe-core as a script tag, which that policy would block. The consequence is
+ * that the CSP itself is NOT enforced in such a context; a test about the CSP (or about pages working
+ * with it) should pass `{ bypassCSP: false }` — checkA11y() still works there (see injectAxe).
+ */
+export async function newContext(browser: Browser, opts: BrowserContextOptions = {}): Promise<BrowserContext> {
+  return browser.newContext({
+    bypassCSP: true,
+    locale: 'zh-CN',
+    timezoneId: 'Asia/Shanghai',
+    viewport: { width: 1280, height: 900 },
+    ...opts,
+  });
+}
+
+/** A new page in a new newContext(); closing the page's context is up to the caller (or closing the browser). */
+export async function newPage(browser: Browser, opts: BrowserContextOptions = {}): Promise<Page> {
+  const context = await newContext(browser, opts);
+  return context.newPage();
+}
+
+// ---------------------------------------------------------------- server
+
+export type Engine = 'sqlite' | 'postgres';
+
+/** The engines the journeys can run on here: SQLite always, PostgreSQL when scripts/test.mjs started it. */
+export function e2eEngines(): Engine[] {
+  return process.env.GONGKAI_TEST_PG_URL ? ['sqlite', 'postgres'] : ['sqlite'];
+}
+
+export interface StartServerOptions {
+  /** Default 'sqlite' (a file in a fresh DATA_DIR). 'postgres' needs GONGKAI_TEST_PG_URL. */
+  engine?: Engine;
+  /** Extra or overriding environment variables for the server, e.g. { SMTP_URL: 'smtp://127.0.0.1:2525' }. */
+  env?: Record<string, string | undefined>;
+  /** Extra arguments after `serve --migrate --seed-demo`. */
+  args?: string[];
+  /** How long to wait for GET /readyz to answer 200 (default 60 s). */
+  readyTimeoutMs?: number;
+}
+
+export interface TestServer {
+  /** http://127.0.0.1:PORT, no trailing slash. */
+  url: string;
+  port: number;
+  engine: Engine;
+  adminUsername: string;
+  adminPassword: string;
+  /** DATA_DIR of this server (a fresh temp dir, removed by stop()). */
+  dataDir: string;
+  /** DATABASE_URL of this server when on PostgreSQL. */
+  databaseUrl?: string;
+  /** What the server printed so far (stdout and stderr, last 256 KB). */
+  output(): string;
+  /** Stops the server (SIGTERM, then SIGKILL after 10 s) and removes its data dir or drops its database. */
+  stop(): Promise<void>;
+}
+
+const running = new Set<ChildProcess>();
+// A test file that forgets stop() must not leave servers behind.
+process.on('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+async function createPgDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+  const admin = process.env.GONGKAI_TEST_PG_URL;
+  if (!admin) throw new Error('startServer({ engine: "postgres" }) needs GONGKAI_TEST_PG_URL (npm test sets it)');
+  const name = `gk_e2e_${randomBytes(6).toString('hex')}`;
+  const client = new pg.Client({ connectionString: admin });
+  await client.connect();
+  try {
+    await client.query(`create database ${name}`);
+  } finally {
+    await client.end();
+  }
+  const u = new URL(admin);
+  u.pathname = `/${name}`;
+  return {
+    url: u.toString(),
+    async drop() {
+      const c = new pg.Client({ connectionString: admin });
+      await c.connect();
+      try {
+        await c.query(`drop database if exists ${name} with (force)`);
+      } finally {
+        await c.end();
+      }
+    },
+  };
+}
+
+/**
+ * Starts `gongkai serve --migrate --seed-demo` on a free loopback port with a fresh database, and resolves
+ * once GET /readyz answers 200. The error on failure carries the server's output.
+ */
+export async function startServer(opts: StartServerOptions = {}): Promise<TestServer> {
+  const engine = opts.engine ?? 'sqlite';
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gongkai-e2e-'));
+  const db = engine === 'postgres' ? await createPgDatabase() : null;
+
+  const env: Record<string, string | undefined> = {
+    ...process.env,
+    NODE_ENV: 'test',
+    HOST: '127.0.0.1',
+    PORT: String(port),
+    PUBLIC_BASE_URL: url,
+    DATA_DIR: dataDir,
+    DATABASE_URL: db?.url,
+    GONGKAI_ADMIN_PASSWORD: ADMIN_PASSWORD,
+    LOG_LEVEL: process.env.GONGKAI_E2E_LOG_LEVEL ?? 'warn',
+    SMTP_URL: undefined,
+    ...opts.env,
+  };
+  // A variable set to undefined is removed rather than passed on as the string "undefined".
+  for (const k of Object.keys(env)) if (env[k] === undefined) delete env[k];
+
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'src/main.ts', 'serve', '--migrate', '--seed-demo', ...(opts.args ?? [])],
+    { cwd: ROOT, env: env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  running.add(child);
+  let out = '';
+  let err = '';
+  const keep = (s: string, chunk: Buffer) => (s + chunk.toString('utf8')).slice(-256 * 1024);
+  const echo = process.env.GONGKAI_E2E_SERVER_LOG === '1';
+  child.stdout?.on('data', (c: Buffer) => {
+    out = keep(out, c);
+    if (echo) process.stderr.write(c);
+  });
+  child.stderr?.on('data', (c: Buffer) => {
+    err = keep(err, c);
+    if (echo) process.stderr.write(c);
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  let exitInfo: string | null = null;
+  child.once('exit', (code, signal) => {
+    running.delete(child);
+    exitInfo = `exited with ${code ?? signal}`;
+  });
+
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      const t = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(t);
+    }
+    fs.rmSync(dataDir, { recursive: true, force: true });
+    if (db) await db.drop();
+  };
+
+  const timeoutMs = opts.readyTimeoutMs ?? 60_000;
+  const deadline = Date.now() + timeoutMs;
+  let last = 'no answer yet';
+  while (true) {
+    if (exitInfo) {
+      await stop();
+      throw new Error(
+        `gongkai server ${exitInfo} before it was ready.\n--- stderr ---\n${err}\n--- stdout ---\n${out}`,
+      );
+    }
+    if (Date.now() > deadline) {
+      await stop();
+      throw new Error(
+        `gongkai server not ready at ${url}/readyz after ${timeoutMs / 1000} s (last: ${last}).\n` +
+          `--- stderr ---\n${err}\n--- stdout ---\n${out}`,
+      );
+    }
+    try {
+      const res = await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(2000) });
+      await res.arrayBuffer();
+      if (res.status === 200) break;
+      last = `HTTP ${res.status}`;
+    } catch (e) {
+      last = (e as Error).message;
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+
+  return {
+    url,
+    port,
+    engine,
+    adminUsername: ADMIN_USERNAME,
+    adminPassword: ADMIN_PASSWORD,
+    dataDir,
+    databaseUrl: db?.url,
+    output: () => `${out}${err}`,
+    stop,
+  };
+}
+
+// ---------------------------------------------------------------- accessibility
+
+export interface A11yOptions {
+  /** axe rule tags; default WCAG 2.1 A and AA. */
+  tags?: string[];
+  /** CSS selectors to check only (default: the whole page). */
+  include?: string[];
+  /** CSS selectors to leave out. */
+  exclude?: string[];
+  /** axe rule ids to turn off, each with a reason in the calling test. */
+  disableRules?: string[];
+}
+
+export type A11yViolation = AxeResult;
+
+let axeSource: string | null = null;
+
+async function injectAxe(page: Page): Promise<void> {
+  const loaded = () => page.evaluate(() => typeof (globalThis as { axe?: unknown }).axe === 'object');
+  if (await loaded()) return;
+  axeSource ??= fs.readFileSync(path.join(ROOT, 'node_modules/axe-core/axe.min.js'), 'utf8');
+  try {
+    // Works in newContext()'s contexts, which bypass the page's CSP.
+    await page.addScriptTag({ content: axeSource });
+  } catch {
+    /* refused by an enforced CSP; see below */
+  }
+  // Under an enforced CSP the script tag is refused; evaluating the source over the DevTools protocol is
+  // not subject to the page's CSP.
+  if (!(await loaded())) await page.evaluate(axeSource);
+}
+
+/**
+ * Runs axe-core on the page as it is now and returns the violations (empty when none).
+ * Use with formatA11y(): `assert.deepEqual(v, [], formatA11y(v))`.
+ */
+export async function checkA11y(page: Page, opts: A11yOptions = {}): Promise<A11yViolation[]> {
+  await injectAxe(page);
+  const tags = opts.tags ?? ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
+  const context =
+    opts.include || opts.exclude
+      ? { include: opts.include ?? ['html'], exclude: opts.exclude ?? [] }
+      : { exclude: [] as string[] };
+  const rules = Object.fromEntries((opts.disableRules ?? []).map((id) => [id, { enabled: false }]));
+  const results = await page.evaluate(
+    async ({ context, tags, rules }) => {
+      // biome-ignore lint/suspicious/noExplicitAny: axe is a page global injected above
+      const axe = (globalThis as any).axe;
+      return axe.run(context, { runOnly: { type: 'tag', values: tags }, rules, resultTypes: ['violations'] });
+    },
+    { context, tags, rules },
+  );
+  return results.violations as A11yViolation[];
+}
+
+/** A readable report of axe violations: rule, impact, help link, and each offending element. */
+export function formatA11y(violations: A11yViolation[]): string {
+  if (violations.length === 0) return 'no accessibility violations';
+  const lines = [`${violations.length} accessibility violation(s):`];
+  for (const v of violations) {
+    lines.push(`- [${v.impact ?? 'n/a'}] ${v.id}: ${v.help} (${v.helpUrl})`);
+    for (const n of v.nodes.slice(0, 10) as NodeResult[]) {
+      lines.push(`    ${n.target.join(' ')}`);
+      lines.push(`      ${n.html.replace(/\s+/g, ' ').slice(0, 200)}`);
+      if (n.failureSummary) lines.push(`      ${n.failureSummary.replace(/\n/g, '\n      ')}`);
+    }
+    if (v.nodes.length > 10) lines.push(`    … and ${v.nodes.length - 10} more`);
+  }
+  return lines.join('\n');
+}
+
+// ---------------------------------------------------------------- two-step sign-in
+
+/**
+ * The current 6-digit TOTP code (SHA-1, 30 s) for a base32 secret or an otpauth:// URI, as an
+ * authenticator app would show it. `at` picks another moment (ms since the epoch).
+ */
+export function totpCode(secretBase32OrUri: string, at: number = Date.now()): string {
+  const s = secretBase32OrUri.trim();
+  const totp = s.startsWith('otpauth://')
+    ? OTPAuth.URI.parse(s)
+    : new OTPAuth.TOTP({
+        secret: OTPAuth.Secret.fromBase32(s.replace(/\s+/g, '').toUpperCase()),
+        algorithm: 'SHA1',
+        digits: 6,
+        period: 30,
+      });
+  if (!(totp instanceof OTPAuth.TOTP)) throw new Error('totpCode: not a TOTP secret');
+  return totp.generate({ timestamp: at });
+}
