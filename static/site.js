@@ -1,5 +1,8 @@
 // Progressive enhancement only: every page works without this file.
 document.addEventListener('click', (e) => {
   const t = e.target instanceof Element ? e.target.closest('[data-print]') : null;
-  if (t) { e.preventDefault(); window.print(); }
+  if (t) {
+    e.preventDefault();
+    window.print();
+  }
 });

@@ -34,7 +34,7 @@ interface FieldProps {
   hint?: string;
   required?: boolean;
   autocomplete?: string;
-  inputmode?: string;
+  inputmode?: 'decimal' | 'email' | 'none' | 'numeric' | 'search' | 'tel' | 'text' | 'url';
   maxlength?: number;
 }
 

@@ -85,7 +85,7 @@ export function PortalLayout(p: PortalPageProps) {
         <a class="skip-link" href="#main">
           跳到主要内容
         </a>
-        <header class="site-header" role="banner">
+        <header class="site-header">
           <div class="wrap header-inner">
             <div class="brand">
               <a href={p.org ? `/org/${p.org.slug}` : '/'} class="brand-name">
@@ -136,7 +136,7 @@ export function PortalLayout(p: PortalPageProps) {
             <span class="hint">（使用浏览器的打印功能，页面已为打印排版）</span>
           </p>
         </main>
-        <footer class="site-footer" role="contentinfo">
+        <footer class="site-footer">
           <div class="wrap">
             {p.org ? (
               <div class="footer-contact">
@@ -214,7 +214,7 @@ export function ConsoleLayout(p: ConsolePageProps) {
         <a class="skip-link" href="#main">
           跳到主要内容
         </a>
-        <header class="console-header" role="banner">
+        <header class="console-header">
           <div class="wrap header-inner">
             <a href="/console" class="brand-name">
               {p.site.name} · 政务公开管理后台
@@ -256,7 +256,7 @@ export function ConsoleLayout(p: ConsolePageProps) {
           ) : null}
           {p.children}
         </main>
-        <footer class="site-footer" role="contentinfo">
+        <footer class="site-footer">
           <div class="wrap">
             <p>
               gongkai 政务公开平台 ｜ <a href="/">访问门户网站</a>

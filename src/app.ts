@@ -1,0 +1,117 @@
+import { randomUUID } from 'node:crypto';
+import { getConnInfo } from '@hono/node-server/conninfo';
+import { serveStatic } from '@hono/node-server/serve-static';
+import type { Hono as HonoT } from 'hono';
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { getCookie, setCookie } from 'hono/cookie';
+import { isReachable } from './db/database.js';
+import { dashboardRoutes } from './modules/console/dashboard.routes.js';
+import { organizationRoutes } from './modules/organizations/organizations.routes.js';
+import { portalRoutes } from './modules/portal/portal.routes.js';
+import { userRoutes } from './modules/users/users.routes.js';
+import { auditRoutes } from './platform/audit/audit.routes.js';
+import { staffGate } from './platform/auth/auth.middleware.js';
+import { authRoutes } from './platform/auth/auth.routes.js';
+import type { AppEnv, Deps } from './platform/context.js';
+import { NotFoundError, PayloadTooLargeError } from './platform/errors.js';
+import { renderError } from './platform/http/errors.js';
+import { deriveKey } from './platform/security/crypto.js';
+import { csrfProtection } from './platform/security/csrf.js';
+import { securityHeaders } from './platform/security/headers.js';
+
+export interface AppExtras {
+  /** Extra route groups mounted after the platform's (feature modules, console pages of jobs and mail). */
+  routes?: HonoT<AppEnv>[];
+}
+
+/** Builds the HTTP application: platform middleware first, then each module's routes. */
+export function createApp(deps: Deps, extras: AppExtras = {}) {
+  const app = new Hono<AppEnv>();
+  const https = deps.config.publicBaseUrl.startsWith('https:');
+
+  app.use('*', async (c, next) => {
+    const start = performance.now();
+    const requestId = randomUUID();
+    c.set('requestId', requestId);
+    c.set('principal', null);
+    c.set('session', null);
+    c.set('elderly', getCookie(c, 'gk_elderly') === '1');
+    let ip = '';
+    if (deps.config.trustProxy) ip = (c.req.header('x-forwarded-for') ?? '').split(',')[0].trim();
+    if (!ip) {
+      try {
+        ip = getConnInfo(c).remote.address ?? '';
+      } catch {
+        ip = '';
+      }
+    }
+    c.set('clientIp', ip);
+    await next();
+    c.header('X-Request-Id', requestId);
+    // The path only: query strings may carry search terms or tracking codes.
+    deps.logger.info(
+      {
+        reqId: requestId,
+        method: c.req.method,
+        path: c.req.path,
+        status: c.res.status,
+        ms: Math.round(performance.now() - start),
+      },
+      'request',
+    );
+  });
+  app.use('*', securityHeaders({ https }));
+  app.use(
+    '*',
+    bodyLimit({
+      maxSize: deps.config.bodyLimitBytes,
+      onError: () => {
+        throw new PayloadTooLargeError();
+      },
+    }),
+  );
+  app.use(
+    '/static/*',
+    serveStatic({
+      root: './',
+      onFound: (_p, c) => {
+        c.header('Cache-Control', 'public, max-age=3600');
+      },
+    }),
+  );
+  app.use('*', csrfProtection(deriveKey(deps.config.secretKey, 'csrf'), https));
+
+  app.get('/healthz', (c) => c.json({ status: 'ok' }));
+  app.get('/readyz', async (c) => {
+    const ok = await isReachable(deps.db);
+    return c.json({ status: ok ? 'ok' : 'unavailable', database: deps.db.engine }, ok ? 200 : 503);
+  });
+
+  app.get('/elderly-mode', (c) => {
+    const on = c.req.query('on') === '1';
+    const back = c.req.query('back') ?? '/';
+    setCookie(c, 'gk_elderly', on ? '1' : '0', {
+      path: '/',
+      sameSite: 'Lax',
+      maxAge: 365 * 86400,
+      httpOnly: true,
+      secure: https,
+    });
+    return c.redirect(/^\/(?!\/)/.test(back) ? back : '/', 303);
+  });
+
+  app.use('/console/*', staffGate(deps));
+  app.use('/console', staffGate(deps));
+  app.route('/', authRoutes(deps));
+  app.route('/', dashboardRoutes(deps));
+  app.route('/', organizationRoutes(deps));
+  app.route('/', userRoutes(deps));
+  app.route('/', auditRoutes(deps));
+  app.route('/', portalRoutes(deps));
+  for (const r of extras.routes ?? []) app.route('/', r);
+
+  app.notFound((c) => renderError(c, deps, new NotFoundError()));
+  app.onError((err, c) => renderError(c, deps, err));
+  return app;
+}

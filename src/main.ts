@@ -1,0 +1,219 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { Command, Option } from 'commander';
+import { ConfigError, loadConfig } from './config.js';
+import { openDb } from './db/database.js';
+import { migrateToLatest } from './db/migrate.js';
+import { startServer } from './server.js';
+
+// The `gongkai` command. Each subcommand opens what it needs and closes it again.
+const program = new Command();
+program.name('gongkai').description('gongkai 政务公开平台').showHelpAfterError();
+
+function config() {
+  try {
+    return loadConfig();
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      process.stderr.write(`${e.message}\n`);
+      process.exit(2);
+    }
+    throw e;
+  }
+}
+
+async function withDeps<T>(run: (deps: import('./platform/context.js').Deps) => Promise<T>): Promise<T> {
+  const cfg = config();
+  const { createLogger } = await import('./platform/logger.js');
+  const { createCalendar } = await import('./platform/calendar/calendar.service.js');
+  const { systemClock } = await import('./platform/time.js');
+  const db = openDb(cfg.databaseUrl);
+  try {
+    await migrateToLatest(db);
+    const deps = {
+      config: cfg,
+      db,
+      logger: createLogger(cfg.logLevel === 'info' ? 'warn' : cfg.logLevel),
+      clock: systemClock,
+      calendar: await createCalendar(db),
+    };
+    return await run(deps);
+  } finally {
+    await db.close();
+  }
+}
+
+function fail(msg: string): never {
+  process.stderr.write(`${msg}\n`);
+  process.exit(1);
+}
+
+async function reportValidation<T>(p: Promise<T>): Promise<T> {
+  const { ValidationError, AppError } = await import('./platform/errors.js');
+  try {
+    return await p;
+  } catch (e) {
+    if (e instanceof ValidationError)
+      fail(
+        `错误：${Object.entries(e.fields)
+          .map(([k, v]) => `${k}: ${v}`)
+          .join('；')}`,
+      );
+    if (e instanceof AppError) fail(`错误：${e.message}`);
+    throw e;
+  }
+}
+
+const cliActor = { userId: null, name: `cli:${process.env.USER ?? 'operator'}`, ip: 'localhost' };
+
+program
+  .command('serve')
+  .description('启动门户和管理后台 (serve the portal and the console)')
+  .option('--migrate', '启动前执行数据库迁移 (migrate first)', false)
+  .option('--seed-demo', '数据库为空时载入演示数据 (load demo data into an empty database)', false)
+  .action(async (o: { migrate: boolean; seedDemo: boolean }) => {
+    await startServer(config(), { migrate: o.migrate, seedDemo: o.seedDemo });
+  });
+
+program
+  .command('migrate')
+  .description('把数据库结构升级到最新版本 (apply pending migrations)')
+  .action(async () => {
+    const cfg = config();
+    const db = openDb(cfg.databaseUrl);
+    try {
+      const applied = await migrateToLatest(db);
+      process.stdout.write(applied.length ? `已执行迁移：${applied.join(', ')}\n` : '数据库已是最新版本。\n');
+    } finally {
+      await db.close();
+    }
+  });
+
+program
+  .command('seed')
+  .description('载入数据 (load data)')
+  .addOption(
+    new Option('--demo', '载入来自源文档的演示数据 (demo data from the source document)').makeOptionMandatory(),
+  )
+  .action(async () => {
+    await withDeps(async (deps) => {
+      const { seedDemo } = await import('./modules/seed/demo.js');
+      const { ensureFirstAdmin } = await import('./modules/seed/bootstrap.js');
+      const seeded = await seedDemo(deps);
+      process.stdout.write(seeded ? '已载入演示数据。\n' : '数据库中已有机构，未重复载入。\n');
+      const admin = await ensureFirstAdmin(deps);
+      if (admin?.generatedPassword)
+        process.stdout.write(
+          `已创建系统管理员 ${admin.username}，初始密码（只显示这一次）：${admin.generatedPassword}\n`,
+        );
+    });
+  });
+
+const user = program.command('user').description('管理工作人员账户 (staff accounts)');
+
+user
+  .command('create <username>')
+  .description('新建用户；密码从环境变量 GONGKAI_NEW_PASSWORD 读取，未设置时自动生成')
+  .requiredOption('--name <displayName>', '姓名')
+  .option('--email <email>', '电子邮箱', '')
+  .action(async (username: string, o: { name: string; email: string }) => {
+    await withDeps(async (deps) => {
+      const { createUser } = await import('./modules/users/users.service.js');
+      const { generatePassword } = await import('./platform/auth/password.js');
+      const password = process.env.GONGKAI_NEW_PASSWORD ?? generatePassword();
+      const id = await reportValidation(
+        createUser(deps, cliActor, { username, display_name: o.name, email: o.email, password }),
+      );
+      process.stdout.write(
+        `已创建用户 ${username}（编号 ${id}）。${process.env.GONGKAI_NEW_PASSWORD ? '' : `初始密码：${password}\n`}首次登录时须修改密码。\n`,
+      );
+    });
+  });
+
+user
+  .command('passwd <username>')
+  .description('重置用户密码并解除锁定；新密码从 GONGKAI_NEW_PASSWORD 读取，未设置时自动生成')
+  .action(async (username: string) => {
+    await withDeps(async (deps) => {
+      const { resetPassword } = await import('./modules/users/users.service.js');
+      const { findUserByUsername } = await import('./platform/auth/auth.repository.js');
+      const { generatePassword } = await import('./platform/auth/password.js');
+      const u = await findUserByUsername(deps.db.kysely, username);
+      if (!u) fail(`用户 ${username} 不存在。`);
+      const password = process.env.GONGKAI_NEW_PASSWORD ?? generatePassword();
+      await reportValidation(resetPassword(deps, null, cliActor, u.id, password));
+      process.stdout.write(
+        `已重置 ${username} 的密码${process.env.GONGKAI_NEW_PASSWORD ? '' : `：${password}`}。用户登录后须立即修改。\n`,
+      );
+    });
+  });
+
+user
+  .command('grant <username> <role> <organization>')
+  .description(
+    '授予角色：role 为 drafter|reviewer|approver|disclosure_officer|org_admin|system_admin|auditor，organization 为机构代码或网址标识',
+  )
+  .action(async (username: string, role: string, organization: string) => {
+    await withDeps(async (deps) => {
+      const { grantRole } = await import('./modules/users/users.service.js');
+      const { findUserByUsername } = await import('./platform/auth/auth.repository.js');
+      const { orgTree } = await import('./modules/organizations/organizations.service.js');
+      const u = await findUserByUsername(deps.db.kysely, username);
+      if (!u) fail(`用户 ${username} 不存在。`);
+      const org = (await orgTree(deps)).all.find((o) => o.code === organization || o.slug === organization);
+      if (!org) fail(`机构 ${organization} 不存在（请使用机构代码或网址标识）。`);
+      await reportValidation(grantRole(deps, null, cliActor, u.id, { organization_id: org.id, role }));
+      process.stdout.write(`已授予 ${username} 在“${org.name}”的 ${role} 角色。\n`);
+    });
+  });
+
+const audit = program.command('audit').description('审计日志 (audit trail)');
+audit
+  .command('verify')
+  .description('校验审计日志哈希链，报告第一条被篡改或缺失的记录')
+  .action(async () => {
+    const cfg = config();
+    const db = openDb(cfg.databaseUrl);
+    try {
+      const { verifyAuditChain } = await import('./platform/audit/audit.service.js');
+      const r = await verifyAuditChain(db.kysely);
+      if (r.ok) {
+        process.stdout.write(`审计日志完整：已校验 ${r.checked} 条记录。\n`);
+      } else {
+        process.stdout.write(
+          `审计日志校验失败：第 ${r.firstBad?.seq} 条 — ${r.firstBad?.reason}（此前 ${r.checked} 条完好）。\n`,
+        );
+        process.exitCode = 1;
+      }
+    } finally {
+      await db.close();
+    }
+  });
+
+program
+  .command('backup <file>')
+  .description('备份 SQLite 数据库（服务运行时也可执行，得到一致的副本）；PostgreSQL 请使用 pg_dump')
+  .action(async (file: string) => {
+    const cfg = config();
+    if (cfg.engine === 'postgres') {
+      fail(
+        '当前使用 PostgreSQL：请使用 pg_dump 备份，例如 pg_dump --format=custom --file=gongkai.dump "$DATABASE_URL"。',
+      );
+    }
+    const target = path.resolve(file);
+    if (fs.existsSync(target)) fail(`目标文件已存在：${target}。请换一个文件名，避免覆盖已有备份。`);
+    fs.mkdirSync(path.dirname(target), { recursive: true });
+    const db = openDb(cfg.databaseUrl);
+    try {
+      // SQLite's online backup API copies a consistent snapshot while other connections keep writing.
+      await db.sqlite!.backup(target);
+      process.stdout.write(`已备份到 ${target}（${fs.statSync(target).size} 字节）。\n`);
+    } finally {
+      await db.close();
+    }
+  });
+
+program.parseAsync(process.argv).catch((e) => {
+  process.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,84 @@
+import type { Context } from 'hono';
+import type { Child } from 'hono/jsx';
+import type { AppEnv, Deps } from '../context.js';
+import { type Crumb, type NavItem, type OrgHeader, PortalLayout } from '../render/layouts.js';
+import { qrSvg } from '../render/qrcode.js';
+
+export interface PortalOrg extends OrgHeader {
+  id: number;
+}
+
+// Entries of an agency's navigation bar. Feature modules add theirs at start-up (e.g. 政府信息公开).
+const navEntries: { order: number; label: string; path: (slug: string) => string }[] = [
+  { order: 0, label: '首页', path: (s) => `/org/${s}` },
+  { order: 10, label: '机构概况', path: (s) => `/org/${s}/about` },
+];
+
+export function addPortalNav(order: number, label: string, path: (slug: string) => string) {
+  if (!navEntries.some((e) => e.label === label)) navEntries.push({ order, label, path });
+  navEntries.sort((a, b) => a.order - b.order);
+}
+
+export function portalNav(org: { slug: string } | null | undefined): NavItem[] {
+  if (!org) return [{ label: '首页', href: '/' }];
+  return navEntries.map((e) => ({ label: e.label, href: e.path(org.slug) }));
+}
+
+export interface PortalPageOptions {
+  title: string;
+  org?: PortalOrg | null;
+  crumbs?: Crumb[];
+  description?: string;
+  /** Content pages carry the QR code of their own address; error pages do not. */
+  qr?: boolean;
+  status?: 200 | 404 | 410 | 422 | 429 | 500;
+  children: Child;
+}
+
+/** Renders a public page in the portal layout, with the QR code of the page's own public address. */
+export async function portalPage(c: Context<AppEnv>, deps: Pick<Deps, 'config'>, o: PortalPageOptions) {
+  const url = new URL(c.req.url);
+  const self = `${deps.config.publicBaseUrl}${url.pathname}${url.search}`;
+  const qr = o.qr === false ? undefined : await qrSvg(self);
+  return c.html(
+    <PortalLayout
+      title={o.title}
+      site={deps.config.site}
+      org={o.org}
+      nav={portalNav(o.org)}
+      crumbs={o.crumbs}
+      qr={qr}
+      elderly={c.get('elderly')}
+      path={url.pathname}
+      description={o.description}
+    >
+      {o.children}
+    </PortalLayout>,
+    o.status ?? 200,
+  );
+}
+
+// Rendered public pages kept for a few seconds: the portal's busiest pages (homes) are read far more often
+// than anything on them changes. Writes in this process clear it at once; other servers see changes within
+// the TTL.
+const pageCache = new Map<string, { at: number; body: string; status: number }>();
+const PAGE_TTL_MS = 5000;
+
+export function clearPageCache() {
+  pageCache.clear();
+}
+
+/** Serves a public page from the short-lived cache, rendering it on a miss. */
+export async function cachedPage(c: Context<AppEnv>, render: () => Promise<Response>): Promise<Response> {
+  const key = `${c.get('elderly') ? 'e' : 'n'}|${c.req.url}`;
+  const hit = pageCache.get(key);
+  const headers = { 'Content-Type': 'text/html; charset=UTF-8', 'Cache-Control': 'public, max-age=60' };
+  if (hit && Date.now() - hit.at < PAGE_TTL_MS) return c.body(hit.body, hit.status as 200, headers);
+  const res = await render();
+  const body = await res.text();
+  if (res.status === 200) {
+    if (pageCache.size > 2000) pageCache.clear();
+    pageCache.set(key, { at: Date.now(), body, status: res.status });
+  }
+  return c.body(body, res.status as 200, headers);
+}

@@ -1,0 +1,2 @@
+// Staff (console) route conventions: StaffRouter, requirePermission, consolePage, redirectWithFlash.
+export * from './console.js';

@@ -1,0 +1,12 @@
+import type { Hono } from 'hono';
+import type { AppEnv, Deps } from './platform/context.js';
+
+/** Console pages of the platform's background machinery (calendar, jobs, mail). */
+export function wireConsoleRoutes(_deps: Deps): Hono<AppEnv>[] {
+  return [];
+}
+
+// Background machinery (jobs, mail) and the console pages that come with it.
+export function wirePlatform(deps: Deps): { routes: Hono<AppEnv>[]; start(): void; stop(): Promise<void> } {
+  return { routes: wireConsoleRoutes(deps), start() {}, stop: async () => {} };
+}
