@@ -19,6 +19,7 @@ import { renderError } from './platform/http/errors.js';
 import { deriveKey } from './platform/security/crypto.js';
 import { csrfProtection } from './platform/security/csrf.js';
 import { securityHeaders } from './platform/security/headers.js';
+import { RateLimiter } from './platform/security/rate-limit.js';
 
 export interface AppExtras {
   /** Extra route groups mounted after the platform's (feature modules, console pages of jobs and mail). */
@@ -81,6 +82,14 @@ export function createApp(deps: Deps, extras: AppExtras = {}) {
     }),
   );
   app.use('*', csrfProtection(deriveKey(deps.config.secretKey, 'csrf'), https));
+  // Public submissions (forms and API writes outside the console) are limited per client address.
+  const publicWrites = new RateLimiter(30, 60_000);
+  app.use('*', async (c, next) => {
+    const m = c.req.method;
+    if (m !== 'GET' && m !== 'HEAD' && m !== 'OPTIONS' && !c.req.path.startsWith('/console'))
+      publicWrites.hit(c.get('clientIp'));
+    await next();
+  });
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
   app.get('/readyz', async (c) => {

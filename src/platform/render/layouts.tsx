@@ -72,99 +72,102 @@ export function elderlyToggleHref(elderly: boolean, path: string): string {
 export function PortalLayout(p: PortalPageProps) {
   const heading = p.org?.name ?? p.site.name;
   return (
-    <html lang="zh-CN" class={p.elderly ? 'elderly' : undefined}>
-      <head>
-        <meta charset="utf-8" />
-        <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <title>{`${p.title} - ${heading}`}</title>
-        {p.description ? <meta name="description" content={p.description} /> : null}
-        <link rel="stylesheet" href={STYLESHEET} />
-        <script src="/static/site.js" defer />
-      </head>
-      <body>
-        <a class="skip-link" href="#main">
-          跳到主要内容
-        </a>
-        <header class="site-header">
-          <div class="wrap header-inner">
-            <div class="brand">
-              <a href={p.org ? `/org/${p.org.slug}` : '/'} class="brand-name">
-                {heading}
-              </a>
-              {p.org ? (
-                <span class="brand-sub">{p.site.name} · 政务公开</span>
-              ) : (
-                <span class="brand-sub">政务公开</span>
-              )}
-            </div>
-            <div class="header-tools">
-              <a href={elderlyToggleHref(p.elderly, p.path)} class="elderly-toggle">
-                {p.elderly ? '退出长者模式' : '长者模式（大字）'}
-              </a>
-              <a href="/">区政府首页</a>
-            </div>
-          </div>
-          {p.nav && p.nav.length > 0 ? (
-            <nav class="site-nav" aria-label="主导航">
-              <ul class="wrap">
-                {p.nav.map((n) => (
-                  <li>
-                    <a href={n.href} aria-current={n.href === p.path ? 'page' : undefined}>
-                      {n.label}
-                    </a>
-                  </li>
-                ))}
-              </ul>
-            </nav>
-          ) : null}
-        </header>
-        <div class="wrap">
-          <Breadcrumbs crumbs={p.crumbs} />
-        </div>
-        <main id="main" class="wrap main" tabindex={-1}>
-          {p.children}
-          {p.qr ? (
-            <aside class="page-qr" aria-label="手机浏览">
-              <div class="qr-image">{raw(p.qr)}</div>
-              <p>扫一扫在手机上查看当前页面</p>
-            </aside>
-          ) : null}
-          <p class="print-link no-print">
-            <a href="#main" data-print="1" class="print-button">
-              打印本页
-            </a>
-            <span class="hint">（使用浏览器的打印功能，页面已为打印排版）</span>
-          </p>
-        </main>
-        <footer class="site-footer">
-          <div class="wrap">
-            {p.org ? (
-              <div class="footer-contact">
-                <p>
-                  主办单位：{p.org.name}
-                  {p.org.address ? ` ｜ 地址：${p.org.address}` : ''}
-                  {p.org.postcode ? ` ｜ 邮编：${p.org.postcode}` : ''}
-                </p>
-                <p>
-                  {p.org.phone ? `联系电话：${p.org.phone}` : ''}
-                  {p.org.email ? ` ｜ 电子邮箱：${p.org.email}` : ''}
-                  {p.org.officeHours ? ` ｜ 办公时间：${p.org.officeHours}` : ''}
-                </p>
+    <>
+      {raw('<!DOCTYPE html>')}
+      <html lang="zh-CN" class={p.elderly ? 'elderly' : undefined}>
+        <head>
+          <meta charset="utf-8" />
+          <meta name="viewport" content="width=device-width, initial-scale=1" />
+          <title>{`${p.title} - ${heading}`}</title>
+          {p.description ? <meta name="description" content={p.description} /> : null}
+          <link rel="stylesheet" href={STYLESHEET} />
+          <script src="/static/site.js" defer />
+        </head>
+        <body>
+          <a class="skip-link" href="#main">
+            跳到主要内容
+          </a>
+          <header class="site-header">
+            <div class="wrap header-inner">
+              <div class="brand">
+                <a href={p.org ? `/org/${p.org.slug}` : '/'} class="brand-name">
+                  {heading}
+                </a>
+                {p.org ? (
+                  <span class="brand-sub">{p.site.name} · 政务公开</span>
+                ) : (
+                  <span class="brand-sub">政务公开</span>
+                )}
               </div>
-            ) : (
-              <p>主办单位：{p.site.name}</p>
-            )}
-            <p class="footer-reg">
-              <span>{p.site.icp}</span>
-              <span>{p.site.psb}</span>
-            </p>
-            <p>
-              <a href="/accessibility">无障碍说明</a> ｜ <a href="/console">工作人员登录</a>
-            </p>
+              <div class="header-tools">
+                <a href={elderlyToggleHref(p.elderly, p.path)} class="elderly-toggle">
+                  {p.elderly ? '退出长者模式' : '长者模式（大字）'}
+                </a>
+                <a href="/">区政府首页</a>
+              </div>
+            </div>
+            {p.nav && p.nav.length > 0 ? (
+              <nav class="site-nav" aria-label="主导航">
+                <ul class="wrap">
+                  {p.nav.map((n) => (
+                    <li>
+                      <a href={n.href} aria-current={n.href === p.path ? 'page' : undefined}>
+                        {n.label}
+                      </a>
+                    </li>
+                  ))}
+                </ul>
+              </nav>
+            ) : null}
+          </header>
+          <div class="wrap">
+            <Breadcrumbs crumbs={p.crumbs} />
           </div>
-        </footer>
-      </body>
-    </html>
+          <main id="main" class="wrap main" tabindex={-1}>
+            {p.children}
+            {p.qr ? (
+              <aside class="page-qr" aria-label="手机浏览">
+                <div class="qr-image">{raw(p.qr)}</div>
+                <p>扫一扫在手机上查看当前页面</p>
+              </aside>
+            ) : null}
+            <p class="print-link no-print">
+              <a href="#main" data-print="1" class="print-button">
+                打印本页
+              </a>
+              <span class="hint">（使用浏览器的打印功能，页面已为打印排版）</span>
+            </p>
+          </main>
+          <footer class="site-footer">
+            <div class="wrap">
+              {p.org ? (
+                <div class="footer-contact">
+                  <p>
+                    主办单位：{p.org.name}
+                    {p.org.address ? ` ｜ 地址：${p.org.address}` : ''}
+                    {p.org.postcode ? ` ｜ 邮编：${p.org.postcode}` : ''}
+                  </p>
+                  <p>
+                    {p.org.phone ? `联系电话：${p.org.phone}` : ''}
+                    {p.org.email ? ` ｜ 电子邮箱：${p.org.email}` : ''}
+                    {p.org.officeHours ? ` ｜ 办公时间：${p.org.officeHours}` : ''}
+                  </p>
+                </div>
+              ) : (
+                <p>主办单位：{p.site.name}</p>
+              )}
+              <p class="footer-reg">
+                <span>{p.site.icp}</span>
+                <span>{p.site.psb}</span>
+              </p>
+              <p>
+                <a href="/accessibility">无障碍说明</a> ｜ <a href="/console">工作人员登录</a>
+              </p>
+            </div>
+          </footer>
+        </body>
+      </html>
+    </>
   );
 }
 
@@ -201,69 +204,72 @@ export function ConsoleLayout(p: ConsolePageProps) {
   const nav = CONSOLE_NAV.filter((n) => can(p.principal, n.permission));
   const roles = p.principal ? [...new Set(p.principal.grants.map((g) => ROLE_LABELS[g.role]))].join('、') : '';
   return (
-    <html lang="zh-CN">
-      <head>
-        <meta charset="utf-8" />
-        <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <meta name="robots" content="noindex" />
-        <title>{`${p.title} - 政务公开管理后台`}</title>
-        <link rel="stylesheet" href={STYLESHEET} />
-        <script src="/static/site.js" defer />
-      </head>
-      <body class="console">
-        <a class="skip-link" href="#main">
-          跳到主要内容
-        </a>
-        <header class="console-header">
-          <div class="wrap header-inner">
-            <a href="/console" class="brand-name">
-              {p.site.name} · 政务公开管理后台
-            </a>
-            {p.principal ? (
-              <div class="header-tools">
-                <span>
-                  {p.principal.displayName}
-                  {roles ? `（${roles}）` : ''}
-                </span>
-                <form method="post" action="/console/sign-out" class="inline-form">
-                  <input type="hidden" name="_csrf" value={p.csrf} />
-                  <button type="submit" class="link-button">
-                    退出登录
-                  </button>
-                </form>
+    <>
+      {raw('<!DOCTYPE html>')}
+      <html lang="zh-CN">
+        <head>
+          <meta charset="utf-8" />
+          <meta name="viewport" content="width=device-width, initial-scale=1" />
+          <meta name="robots" content="noindex" />
+          <title>{`${p.title} - 政务公开管理后台`}</title>
+          <link rel="stylesheet" href={STYLESHEET} />
+          <script src="/static/site.js" defer />
+        </head>
+        <body class="console">
+          <a class="skip-link" href="#main">
+            跳到主要内容
+          </a>
+          <header class="console-header">
+            <div class="wrap header-inner">
+              <a href="/console" class="brand-name">
+                {p.site.name} · 政务公开管理后台
+              </a>
+              {p.principal ? (
+                <div class="header-tools">
+                  <span>
+                    {p.principal.displayName}
+                    {roles ? `（${roles}）` : ''}
+                  </span>
+                  <form method="post" action="/console/sign-out" class="inline-form">
+                    <input type="hidden" name="_csrf" value={p.csrf} />
+                    <button type="submit" class="link-button">
+                      退出登录
+                    </button>
+                  </form>
+                </div>
+              ) : null}
+            </div>
+            {nav.length > 0 && p.principal ? (
+              <nav class="site-nav" aria-label="后台导航">
+                <ul class="wrap">
+                  {nav.map((n) => (
+                    <li>
+                      <a href={n.href} aria-current={p.path === n.href ? 'page' : undefined}>
+                        {n.label}
+                      </a>
+                    </li>
+                  ))}
+                </ul>
+              </nav>
+            ) : null}
+          </header>
+          <main id="main" class="wrap main" tabindex={-1}>
+            {p.flash ? (
+              <div class="notice notice-success" role="status">
+                {p.flash}
               </div>
             ) : null}
-          </div>
-          {nav.length > 0 && p.principal ? (
-            <nav class="site-nav" aria-label="后台导航">
-              <ul class="wrap">
-                {nav.map((n) => (
-                  <li>
-                    <a href={n.href} aria-current={p.path === n.href ? 'page' : undefined}>
-                      {n.label}
-                    </a>
-                  </li>
-                ))}
-              </ul>
-            </nav>
-          ) : null}
-        </header>
-        <main id="main" class="wrap main" tabindex={-1}>
-          {p.flash ? (
-            <div class="notice notice-success" role="status">
-              {p.flash}
+            {p.children}
+          </main>
+          <footer class="site-footer">
+            <div class="wrap">
+              <p>
+                gongkai 政务公开平台 ｜ <a href="/">访问门户网站</a>
+              </p>
             </div>
-          ) : null}
-          {p.children}
-        </main>
-        <footer class="site-footer">
-          <div class="wrap">
-            <p>
-              gongkai 政务公开平台 ｜ <a href="/">访问门户网站</a>
-            </p>
-          </div>
-        </footer>
-      </body>
-    </html>
+          </footer>
+        </body>
+      </html>
+    </>
   );
 }
