@@ -4,6 +4,7 @@ import { Command, Option } from 'commander';
 import { ConfigError, loadConfig } from './config.js';
 import { openDb } from './db/database.js';
 import { migrateToLatest } from './db/migrate.js';
+import { AppError, ValidationError } from './platform/errors.js';
 import { startServer } from './server.js';
 
 // The `gongkai` command. Each subcommand opens what it needs and closes it again.
@@ -49,7 +50,6 @@ function fail(msg: string): never {
 }
 
 async function reportValidation<T>(p: Promise<T>): Promise<T> {
-  const { ValidationError, AppError } = await import('./platform/errors.js');
   try {
     return await p;
   } catch (e) {

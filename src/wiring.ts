@@ -1,9 +1,10 @@
 import type { Hono } from 'hono';
+import { calendarRoutes } from './platform/calendar/calendar.routes.js';
 import type { AppEnv, Deps } from './platform/context.js';
 
 /** Console pages of the platform's background machinery (calendar, jobs, mail). */
-export function wireConsoleRoutes(_deps: Deps): Hono<AppEnv>[] {
-  return [];
+export function wireConsoleRoutes(deps: Deps): Hono<AppEnv>[] {
+  return [calendarRoutes(deps)];
 }
 
 // Background machinery (jobs, mail) and the console pages that come with it.
