@@ -127,6 +127,20 @@ for (const engine of testEngines()) {
       assert.match(stale?.error ?? '', /lease/);
     });
 
+    test('a long run keeps its lease by renewing it while the handler works', async () => {
+      const handler = uniq('long');
+      let clockNow = T0;
+      const id = await enqueue(db.kysely, { handler, now: T0 });
+      const renewed = addSeconds(T0, 10 + 3).toISOString();
+      const r = new JobRunner(db, { leaseSeconds: 3, clock: () => clockNow }).register(handler, async () => {
+        clockNow = addSeconds(T0, 10);
+        // The heartbeat (every second for a 3 s lease) pushes the lease to the clock's now + 3 s.
+        await waitUntil('the lease to be renewed', async () => (await getJob(db, id))?.lease_until === renewed);
+      });
+      assert.equal(await r.runDue(T0), 1);
+      assert.equal((await getJob(db, id))?.status, 'done');
+    });
+
     test('a job that keeps killing its worker is given up after max attempts', async () => {
       const handler = uniq('poison');
       const id = await enqueue(db.kysely, { handler, maxAttempts: 2, now: T0 });
