@@ -76,10 +76,6 @@ export function findJob(db: Kysely<Database>, id: number): Promise<JobRow | unde
   return db.selectFrom('jobs').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
-export function findJobByName(db: Kysely<Database>, name: string): Promise<JobRow | undefined> {
-  return db.selectFrom('jobs').selectAll().where('name', '=', name).executeTakeFirst();
-}
-
 /** Ids of jobs this worker could claim now: due, or running under a lease that has expired. */
 export async function dueJobIds(
   db: Kysely<Database>,
