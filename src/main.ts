@@ -191,6 +191,22 @@ audit
   });
 
 program
+  .command('mail-sink')
+  .description('启动本地 SMTP 收信服务，打印收到的邮件（开发和测试用）')
+  .option('--port <port>', '端口', '2525')
+  .action(async (o: { port: string }) => {
+    const { startSmtpSink } = await import('./platform/mail/smtp-sink.js');
+    const sink = await startSmtpSink({
+      port: Number(o.port),
+      onMessage: (m) => process.stdout.write(`\n收到邮件 → ${m.to.join(', ')}\n主题：${m.subject}\n${m.text}\n`),
+    });
+    process.stdout.write(`SMTP 收信服务已启动。在另一个终端设置 SMTP_URL=${sink.url} 后启动 gongkai。\n`);
+    const stop = () => void sink.close().then(() => process.exit(0));
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+
+program
   .command('backup <file>')
   .description('备份 SQLite 数据库（服务运行时也可执行，得到一致的副本）；PostgreSQL 请使用 pg_dump')
   .action(async (file: string) => {

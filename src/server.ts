@@ -40,7 +40,7 @@ export async function startServer(config: Config, opts: StartOptions) {
   });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
-  if (config.jobs) platform.start();
+  await platform.start();
 
   const lines = [
     '',
