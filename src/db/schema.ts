@@ -150,6 +150,182 @@ export interface SettingTable {
   updated_at: string;
 }
 
+export interface ColumnTable {
+  id: Generated<number>;
+  organization_id: number;
+  parent_id: number | null;
+  code: string; // used in index numbers
+  slug: string;
+  name: string;
+  kind: string; // news | notices | policies | static | list
+  description: string;
+  static_html: string;
+  standard_key: string | null;
+  sort_order: number;
+  retired: number;
+  retired_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface ItemTable {
+  id: Generated<number>;
+  organization_id: number;
+  column_id: number;
+  index_number: string; // 索引号
+  title: string;
+  doc_number: string; // 文号
+  date_created: string; // 生成日期 YYYY-MM-DD
+  theme: string; // 主题分类
+  genre: string; // 体裁分类
+  keywords: string;
+  summary: string; // 内容概述
+  body_html: string; // sanitized
+  disclosure: string; // proactive (主动公开) | on_request (依申请公开) | exempt (不予公开)
+  exemption: string; // the exemption's key when exempt
+  five_category: string; // 五公开: decision | execution | management | service | result
+  disclosure_method: string; // 公开方式
+  status: string; // draft | submitted | reviewed | approved | scheduled | published
+  change_kind: string; // initial | major | minor: for the next publication
+  change_note: string;
+  scheduled_at: string | null;
+  drafted_by: number | null;
+  submitted_by: number | null;
+  reviewed_by: number | null;
+  approved_by: number | null;
+  published_version: number; // 0 until first published
+  first_published_at: string | null;
+  last_published_at: string | null;
+  withdrawn: number;
+  withdrawn_at: string | null;
+  withdrawal_reason: string | null; // error | superseded | outdated
+  withdrawal_note: string | null;
+  replacement_item_id: number | null;
+  source_ref: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface ItemVersionTable {
+  id: Generated<number>;
+  item_id: number;
+  version: number;
+  title: string;
+  doc_number: string;
+  summary: string;
+  keywords: string;
+  theme: string;
+  genre: string;
+  body_html: string;
+  attachments_json: string;
+  change_kind: string;
+  change_note: string;
+  published_at: string;
+  published_by: number | null;
+}
+
+export interface ItemEventTable {
+  id: Generated<number>;
+  item_id: number;
+  at: string;
+  actor_user_id: number | null;
+  actor_name: string;
+  action: string;
+  from_status: string | null;
+  to_status: string | null;
+  comment: string;
+}
+
+export interface FileTable {
+  sha256: string;
+  size: number;
+  mime: string;
+  ext: string;
+  created_at: string;
+}
+
+export interface ItemAttachmentTable {
+  id: Generated<number>;
+  item_id: number;
+  file_sha256: string;
+  filename: string;
+  alt: string;
+  inline: number;
+  sort_order: number;
+  created_at: string;
+}
+
+export interface IndexSequenceTable {
+  key: string;
+  next_value: number;
+}
+
+export interface SearchDocTable {
+  item_id: number;
+  organization_id: number;
+  column_id: number;
+  year: number;
+  kind: string;
+  published_at: string;
+  title: string;
+  title_tokens: string;
+  body_tokens: string;
+}
+
+export interface SubscriptionTable {
+  id: Generated<number>;
+  email: string;
+  scope: string; // organization | column
+  scope_id: number;
+  token_hash: string;
+  confirmed_at: string | null;
+  unsubscribed_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface WebhookTable {
+  id: Generated<number>;
+  organization_id: number | null;
+  url: string;
+  secret: string; // encrypted
+  events: string; // JSON array
+  description: string;
+  active: number;
+  created_by: number | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface WebhookDeliveryTable {
+  id: Generated<number>;
+  webhook_id: number;
+  event_id: string;
+  event_type: string;
+  payload: string;
+  status: string; // pending | delivered | failed
+  attempts: number;
+  last_status_code: number | null;
+  last_error: string | null;
+  created_at: string;
+  delivered_at: string | null;
+  updated_at: string;
+}
+
+export interface ApiTokenTable {
+  id: Generated<number>;
+  name: string;
+  token_hash: string;
+  token_prefix: string;
+  user_id: number;
+  organization_id: number;
+  scopes: string; // JSON array
+  expires_at: string | null;
+  last_used_at: string | null;
+  revoked_at: string | null;
+  created_at: string;
+}
+
 export interface Database {
   organizations: OrganizationTable;
   users: UserTable;
@@ -163,4 +339,16 @@ export interface Database {
   calendar_days: CalendarDayTable;
   calendar_years: CalendarYearTable;
   settings: SettingTable;
+  columns: ColumnTable;
+  items: ItemTable;
+  item_versions: ItemVersionTable;
+  item_events: ItemEventTable;
+  files: FileTable;
+  item_attachments: ItemAttachmentTable;
+  index_sequences: IndexSequenceTable;
+  search_docs: SearchDocTable;
+  subscriptions: SubscriptionTable;
+  webhooks: WebhookTable;
+  webhook_deliveries: WebhookDeliveryTable;
+  api_tokens: ApiTokenTable;
 }
