@@ -18,7 +18,7 @@ const envSchema = z.object({
   PUBLIC_BASE_URL: z
     .string()
     .url({ message: 'must be an absolute URL such as https://gk.example.gov.cn' })
-    .default('http://localhost:3000'),
+    .optional(),
   SECRET_KEY: z.string().min(32, { message: 'must be at least 32 characters' }).optional(),
   DATA_ENCRYPTION_KEYS: z.string().optional(),
   SMTP_URL: z
