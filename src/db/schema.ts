@@ -37,6 +37,7 @@ export interface UserTable {
   locked_until: string | null;
   totp_secret: string | null; // encrypted
   totp_enabled: number;
+  totp_last_step: number | null;
   must_change_password: number;
   active: number;
   last_login_at: string | null;

@@ -35,6 +35,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('locked_until', 'text')
     .addColumn('totp_secret', 'text')
     .addColumn('totp_enabled', 'integer', (c) => c.notNull().defaultTo(0))
+    .addColumn('totp_last_step', 'integer') // the last accepted time step: a code is never accepted twice
     .addColumn('must_change_password', 'integer', (c) => c.notNull().defaultTo(0))
     .addColumn('active', 'integer', (c) => c.notNull().defaultTo(1))
     .addColumn('last_login_at', 'text')

@@ -1,3 +1,5 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../../db/schema.js';
 import { type Actor, recordAudit } from '../../platform/audit/audit.service.js';
 import { can, type Principal } from '../../platform/auth/permissions.js';
 import type { Deps } from '../../platform/context.js';
@@ -157,6 +159,14 @@ function rowOf(input: OrganizationInput) {
   };
 }
 
+type OrgCreatedHook = (trx: Kysely<Database>, deps: Deps, organizationId: number, now: Date) => Promise<void>;
+const orgCreatedHooks: { name: string; run: OrgCreatedHook }[] = [];
+
+/** Runs `run` in the transaction that creates each new organization (e.g. its standard directory). */
+export function onOrganizationCreated(name: string, run: OrgCreatedHook) {
+  if (!orgCreatedHooks.some((h) => h.name === name)) orgCreatedHooks.push({ name, run });
+}
+
 /** Creates an organization (system administrators; an organization administrator under their own). Audited. */
 export async function createOrganization(
   deps: Deps,
@@ -175,6 +185,7 @@ export async function createOrganization(
   const id = await deps.db.kysely.transaction().execute(async (trx) => {
     const row = { ...rowOf(input), created_at: now, updated_at: now };
     const newId = await repo.insert(trx, row);
+    for (const h of orgCreatedHooks) await h.run(trx, deps, newId, deps.clock());
     await recordAudit(
       trx,
       deps.db.engine,

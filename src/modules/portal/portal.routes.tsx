@@ -28,6 +28,8 @@ export function portalRoutes(deps: Deps) {
     }),
   );
 
+  app.get('/favicon.ico', (c) => c.redirect('/static/favicon.svg', 301));
+
   app.get('/robots.txt', (c) => {
     c.header('Content-Type', 'text/plain; charset=utf-8');
     return c.body('User-agent: *\nDisallow: /console\nDisallow: /elderly-mode\n');

@@ -110,3 +110,7 @@ export async function setTotp(
     .where('id', '=', userId)
     .execute();
 }
+
+export async function setTotpLastStep(db: Kysely<Database>, userId: number, step: number) {
+  await db.updateTable('users').set({ totp_last_step: step }).where('id', '=', userId).execute();
+}

@@ -216,10 +216,17 @@ function totpFor(username: string, secretBase32: string) {
   });
 }
 
-function checkCode(username: string, secret: string, code: string, now: Date): boolean {
+/** The time step of a valid code (within one step of now), or null. */
+function codeStep(username: string, secret: string, code: string, now: Date): number | null {
   const clean = code.replace(/\s+/g, '');
-  if (!/^\d{6}$/.test(clean)) return false;
-  return totpFor(username, secret).validate({ token: clean, timestamp: now.getTime(), window: 1 }) !== null;
+  if (!/^\d{6}$/.test(clean)) return null;
+  const delta = totpFor(username, secret).validate({ token: clean, timestamp: now.getTime(), window: 1 });
+  return delta === null ? null : Math.floor(now.getTime() / 30_000) + delta;
+}
+
+// A code is accepted once: its step must be later than the last accepted one (no replay within the window).
+function acceptable(step: number | null, last: number | null): step is number {
+  return step !== null && (last === null || step > last);
 }
 
 /** Completes a two-factor sign-in when the code matches; audits success and failure alike. */
@@ -227,10 +234,14 @@ export async function verifySignInCode(deps: Deps, s: LoadedSession, code: strin
   const now = deps.clock();
   const user = await repo.findUserById(deps.db.kysely, s.session.userId);
   if (!user?.totp_secret || user.totp_enabled !== 1) throw new ValidationError({ code: '该账户未启用动态口令。' });
-  const ok = checkCode(user.username, totpCipher(deps).decrypt(user.totp_secret), code, now);
+  const step = codeStep(user.username, totpCipher(deps).decrypt(user.totp_secret), code, now);
+  const ok = acceptable(step, user.totp_last_step);
   const actor: Actor = { userId: user.id, name: user.display_name, ip };
   await deps.db.kysely.transaction().execute(async (trx) => {
-    if (ok) await repo.markSessionMfaPassed(trx, s.session.id, now.toISOString());
+    if (ok) {
+      await repo.markSessionMfaPassed(trx, s.session.id, now.toISOString());
+      await repo.setTotpLastStep(trx, user.id, step);
+    }
     await recordAudit(
       trx,
       deps.db.engine,
@@ -270,11 +281,11 @@ export async function confirmTotpSetup(deps: Deps, s: LoadedSession, code: strin
   const now = deps.clock();
   const user = await repo.findUserById(deps.db.kysely, s.session.userId);
   if (!user?.totp_secret) throw new ValidationError({ code: '请先生成动态口令密钥。' });
-  if (!checkCode(user.username, totpCipher(deps).decrypt(user.totp_secret), code, now)) {
-    throw new ValidationError({ code: '动态口令不正确，请确认手机时间准确后重新输入。' });
-  }
+  const step = codeStep(user.username, totpCipher(deps).decrypt(user.totp_secret), code, now);
+  if (step === null) throw new ValidationError({ code: '动态口令不正确，请确认手机时间准确后重新输入。' });
   await deps.db.kysely.transaction().execute(async (trx) => {
     await repo.setTotp(trx, user.id, user.totp_secret, true, now.toISOString());
+    await repo.setTotpLastStep(trx, user.id, step);
     await repo.markSessionMfaPassed(trx, s.session.id, now.toISOString());
     await recordAudit(
       trx,

@@ -169,12 +169,21 @@ for (const engine of testEngines()) {
       assert.match(r.headers.get('location')!, /\/console\/sign-in\/code/);
       assert.equal((await c2.get('/console')).headers.get('location'), '/console/sign-in/code');
       assert.equal((await c2.post('/console/sign-in/code', { code: '123456' })).status, 422);
-      const done = await c2.post('/console/sign-in/code', {
-        code: totpNow(secret, t.deps.clock()),
-        next: '/console/users',
-      });
-      assert.equal(done.headers.get('location'), '/console/users');
-      assert.equal((await c2.get('/console/users')).status, 200);
+      // The code used to bind is spent: replaying it within its window is refused.
+      assert.equal((await c2.post('/console/sign-in/code', { code: totpNow(secret, t.deps.clock()) })).status, 422);
+      const base = t.deps.clock();
+      t.setNow(new Date(base.getTime() + 31_000));
+      try {
+        const code = totpNow(secret, t.deps.clock());
+        const done = await c2.post('/console/sign-in/code', { code, next: '/console/users' });
+        assert.equal(done.headers.get('location'), '/console/users');
+        assert.equal((await c2.get('/console/users')).status, 200);
+        const c3 = new TestClient(t.app);
+        await c3.post('/console/sign-in', { username: 'root1', password: TEST_PASSWORD });
+        assert.equal((await c3.post('/console/sign-in/code', { code })).status, 422, 'a code is accepted only once');
+      } finally {
+        t.setNow(base);
+      }
     });
 
     test('signing out ends the server-side session', async () => {

@@ -39,6 +39,14 @@ export const PERMISSIONS = {
   'jobs.manage': ['system_admin'],
   'mail.view': ['system_admin', 'auditor'],
   'settings.manage': ['system_admin'],
+  // Proactive disclosure: the directory and information items.
+  'column.manage': ['org_admin', 'disclosure_officer', 'system_admin'],
+  'item.view': ['drafter', 'reviewer', 'approver', 'disclosure_officer', 'org_admin', 'system_admin', 'auditor'],
+  'item.draft': ['drafter', 'disclosure_officer'],
+  'item.review': ['reviewer'],
+  'item.approve': ['approver'],
+  'item.publish': ['approver', 'disclosure_officer'],
+  'item.withdraw': ['approver', 'disclosure_officer'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof PERMISSIONS;

@@ -72,7 +72,9 @@ export function clearPageCache() {
 export async function cachedPage(c: Context<AppEnv>, render: () => Promise<Response>): Promise<Response> {
   const key = `${c.get('elderly') ? 'e' : 'n'}|${c.req.url}`;
   const hit = pageCache.get(key);
-  const headers = { 'Content-Type': 'text/html; charset=UTF-8', 'Cache-Control': 'public, max-age=60' };
+  // Pages differ by the elderly-mode cookie, so browsers and proxies must revalidate rather than reuse a
+  // copy rendered for the other mode; the server-side cache above carries the load.
+  const headers = { 'Content-Type': 'text/html; charset=UTF-8', 'Cache-Control': 'private, no-cache', Vary: 'Cookie' };
   if (hit && Date.now() - hit.at < PAGE_TTL_MS) return c.body(hit.body, hit.status as 200, headers);
   const res = await render();
   const body = await res.text();

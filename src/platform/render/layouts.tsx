@@ -81,6 +81,7 @@ export function PortalLayout(p: PortalPageProps) {
           <title>{`${p.title} - ${heading}`}</title>
           {p.description ? <meta name="description" content={p.description} /> : null}
           <link rel="stylesheet" href={STYLESHEET} />
+          <link rel="icon" href="/static/favicon.svg" type="image/svg+xml" />
           <script src="/static/site.js" defer />
         </head>
         <body>
@@ -213,6 +214,7 @@ export function ConsoleLayout(p: ConsolePageProps) {
           <meta name="robots" content="noindex" />
           <title>{`${p.title} - 政务公开管理后台`}</title>
           <link rel="stylesheet" href={STYLESHEET} />
+          <link rel="icon" href="/static/favicon.svg" type="image/svg+xml" />
           <script src="/static/site.js" defer />
         </head>
         <body class="console">
