@@ -63,15 +63,14 @@ export function createApp(deps: Deps, extras: AppExtras = {}) {
     );
   });
   app.use('*', securityHeaders({ https }));
-  app.use(
-    '*',
-    bodyLimit({
-      maxSize: deps.config.bodyLimitBytes,
-      onError: () => {
-        throw new PayloadTooLargeError();
-      },
-    }),
-  );
+  // Uploads (paths ending in /attachments or /uploads) may carry files up to the attachment limit plus
+  // the form around them; everything else is held to the general body limit.
+  const overLimit = () => {
+    throw new PayloadTooLargeError();
+  };
+  const smallBodies = bodyLimit({ maxSize: deps.config.bodyLimitBytes, onError: overLimit });
+  const uploads = bodyLimit({ maxSize: deps.config.attachmentMaxBytes + 1024 * 1024, onError: overLimit });
+  app.use('*', (c, next) => (/\/(attachments|uploads)$/.test(c.req.path) ? uploads(c, next) : smallBodies(c, next)));
   app.use(
     '/static/*',
     serveStatic({

@@ -15,10 +15,7 @@ const envSchema = z.object({
     })
     .optional(),
   DATA_DIR: z.string().min(1).default('./data'),
-  PUBLIC_BASE_URL: z
-    .string()
-    .url({ message: 'must be an absolute URL such as https://gk.example.gov.cn' })
-    .optional(),
+  PUBLIC_BASE_URL: z.string().url({ message: 'must be an absolute URL such as https://gk.example.gov.cn' }).optional(),
   SECRET_KEY: z.string().min(32, { message: 'must be at least 32 characters' }).optional(),
   DATA_ENCRYPTION_KEYS: z.string().optional(),
   SMTP_URL: z
@@ -36,6 +33,7 @@ const envSchema = z.object({
     .int()
     .positive()
     .default(1024 * 1024),
+  ATTACHMENT_MAX_MB: z.coerce.number().positive().max(2048).default(50),
   SITE_NAME: z.string().min(1).default('湖里区人民政府'),
   SITE_ICP: z.string().default('闽ICP备00000000号'),
   SITE_PSB: z.string().default('闽公网安备 35020602000000号'),
@@ -60,6 +58,7 @@ export interface Config {
   logLevel: string;
   trustProxy: boolean;
   bodyLimitBytes: number;
+  attachmentMaxBytes: number;
   site: { name: string; icp: string; psb: string };
   adminPassword?: string;
   jobs: boolean;
@@ -97,6 +96,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     trustProxy: e.TRUST_PROXY,
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
+    attachmentMaxBytes: Math.round(e.ATTACHMENT_MAX_MB * 1024 * 1024),
     site: { name: e.SITE_NAME, icp: e.SITE_ICP, psb: e.SITE_PSB },
     adminPassword: e.GONGKAI_ADMIN_PASSWORD,
     jobs: e.JOBS,
