@@ -375,6 +375,14 @@ function stopClusterDir(base, pgRun) {
   fs.rmSync(base, { recursive: true, force: true, maxRetries: 3, retryDelay: 200 });
 }
 
+function isZombie(pid) {
+  try {
+    return /^\d+ \(.*\) Z/.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
 /** Removes clusters left by earlier runs that were killed outright (their owner.pid is no longer alive). */
 function reapStaleClusters(binDir) {
   const dirs = new Set(['/tmp', os.tmpdir()]);
@@ -400,7 +408,7 @@ function reapStaleClusters(binDir) {
       } catch (err) {
         alive = err.code === 'EPERM';
       }
-      if (alive) continue;
+      if (alive && !isZombie(owner)) continue;
       say(dim(`removing a cluster left by an interrupted run: ${base}`));
       let user = null;
       if (isRoot) {
@@ -650,10 +658,13 @@ async function main() {
   // -- summary
   const total = { pass: 0, fail: 0, skipped: 0 };
   for (const r of results) {
-    if (!r.counts) continue;
-    total.pass += r.counts.pass ?? 0;
-    total.fail += (r.counts.fail ?? 0) + (r.counts.cancelled ?? 0);
-    total.skipped += (r.counts.skipped ?? 0) + (r.counts.todo ?? 0);
+    if (r.stage !== 'unit' && r.stage !== 'e2e') continue;
+    const c = r.counts ?? {};
+    const fail = (c.fail ?? 0) + (c.cancelled ?? 0);
+    total.pass += c.pass ?? 0;
+    // A stage that failed without a failing test (crash, timeout) still counts as one failure.
+    total.fail += r.status === 'failed' && fail === 0 ? 1 : fail;
+    total.skipped += (c.skipped ?? 0) + (c.todo ?? 0);
   }
   const failed = results.filter((r) => r.status === 'failed');
   const order = ['filter', 'typecheck', 'lint', 'postgres', 'unit', 'e2e'];
