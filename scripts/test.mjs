@@ -553,8 +553,9 @@ async function main() {
 
   const runUnit = wanted('unit') && unitFiles.length > 0;
   const runE2e = wanted('e2e') && e2eFiles.length > 0;
-  if (wanted('unit') && unitFiles.length === 0) record('unit', 'skipped', 'no src/**/*.test.ts files');
-  if (wanted('e2e') && e2eFiles.length === 0) record('e2e', 'skipped', 'no e2e/*.test.ts files');
+  const none = (glob) => (filtered ? `no ${glob} file matches the filter` : `no ${glob} files`);
+  if (wanted('unit') && unitFiles.length === 0) record('unit', 'skipped', none('src/**/*.test.ts'));
+  if (wanted('e2e') && e2eFiles.length === 0) record('e2e', 'skipped', none('e2e/*.test.ts'));
 
   // -- PostgreSQL, for the test stages
   let pgUrl = null;
@@ -685,7 +686,9 @@ async function main() {
       : red(bold(`  RESULT: FAILED (${failed.map((r) => r.stage).join(', ')})`)),
   );
   // The plain closing line: the total over the node:test stages (each stage printed its own "# pass N").
-  lines.push(`tests: ${total.pass} passed, ${total.fail} failed, ${total.skipped} skipped`);
+  if (results.some((r) => (r.stage === 'unit' || r.stage === 'e2e') && r.status !== 'skipped')) {
+    lines.push(`tests: ${total.pass} passed, ${total.fail} failed, ${total.skipped} skipped`);
+  }
   process.stdout.write(`${lines.join('\n')}\n`);
   return failed.length === 0 && !interrupted ? 0 : 1;
 }
