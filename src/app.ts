@@ -9,6 +9,7 @@ import { isReachable } from './db/database.js';
 import { dashboardRoutes } from './modules/console/dashboard.routes.js';
 import { organizationRoutes } from './modules/organizations/organizations.routes.js';
 import { portalRoutes } from './modules/portal/portal.routes.js';
+import { moduleRoutes, registerModules } from './modules/register.js';
 import { userRoutes } from './modules/users/users.routes.js';
 import { auditRoutes } from './platform/audit/audit.routes.js';
 import { staffGate } from './platform/auth/auth.middleware.js';
@@ -117,6 +118,8 @@ export function createApp(deps: Deps, extras: AppExtras = {}) {
   app.route('/', userRoutes(deps));
   app.route('/', auditRoutes(deps));
   app.route('/', portalRoutes(deps));
+  registerModules();
+  for (const r of moduleRoutes(deps)) app.route('/', r);
   for (const r of extras.routes ?? []) app.route('/', r);
 
   app.notFound((c) => renderError(c, deps, new NotFoundError()));

@@ -31,6 +31,7 @@ async function withDeps<T>(run: (deps: import('./platform/context.js').Deps) => 
   const db = openDb(cfg.databaseUrl);
   try {
     await migrateToLatest(db);
+    (await import('./modules/register.js')).registerModules();
     const deps = {
       config: cfg,
       db,

@@ -4,6 +4,7 @@ import { createApp } from './app.js';
 import type { Config } from './config.js';
 import { openDb } from './db/database.js';
 import { migrateToLatest } from './db/migrate.js';
+import { registerModules } from './modules/register.js';
 import { ensureFirstAdmin } from './modules/seed/bootstrap.js';
 import { seedDemo } from './modules/seed/demo.js';
 import { createCalendar } from './platform/calendar/calendar.service.js';
@@ -27,6 +28,7 @@ export async function startServer(config: Config, opts: StartOptions) {
   }
   const calendar = await createCalendar(db);
   const deps: Deps = { config, db, logger, clock: systemClock, calendar };
+  registerModules();
   if (opts.seedDemo && (await seedDemo(deps))) logger.info('demo data loaded');
   const admin = await ensureFirstAdmin(deps);
 

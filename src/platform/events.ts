@@ -15,6 +15,8 @@ export interface ItemEvent {
   at: string; // ISO
   /** For withdrawals: error | superseded | outdated. */
   reason?: string;
+  /** Loaded by an import of existing items: indexed, but nobody is notified. */
+  imported?: boolean;
 }
 
 export type DomainEvent = ItemEvent;

@@ -5,6 +5,7 @@ import pino from 'pino';
 import { createApp } from '../app.js';
 import { type Config, loadConfig } from '../config.js';
 import type { Engine } from '../db/database.js';
+import { registerModules } from '../modules/register.js';
 import { sessionIdOf } from '../platform/auth/auth.service.js';
 import { hashPassword } from '../platform/auth/password.js';
 import type { Role } from '../platform/auth/permissions.js';
@@ -42,6 +43,7 @@ export async function createTestApp(
     ...opts.env,
   });
   const deps: Deps = { config, db, logger: pino({ level: 'silent' }), clock, calendar: await createCalendar(db) };
+  registerModules();
   const app = createApp(deps, { routes: opts.routes?.(deps) ?? [] });
   return { deps, db, app, setNow: (d) => (now = d), dispose: () => db.dispose() };
 }

@@ -12,24 +12,22 @@ for (const engine of testEngines()) {
     before(async () => {
       db = await createTestDb(engine);
       for (let i = 1; i <= 5; i++) {
-        await db.kysely
-          .transaction()
-          .execute((trx) =>
-            recordAudit(
-              trx,
-              engine,
-              actor,
-              {
-                action: 'test.write',
-                entityType: 'thing',
-                entityId: i,
-                summary: `第 ${i} 次`,
-                before: { v: i - 1 },
-                after: { v: i },
-              },
-              new Date(`2026-11-0${i}T00:00:00Z`),
-            ),
-          );
+        await db.kysely.transaction().execute((trx) =>
+          recordAudit(
+            trx,
+            engine,
+            actor,
+            {
+              action: 'test.write',
+              entityType: 'thing',
+              entityId: i,
+              summary: `第 ${i} 次`,
+              before: { v: i - 1 },
+              after: { v: i },
+            },
+            new Date(`2026-11-0${i}T00:00:00Z`),
+          ),
+        );
       }
     });
     after(() => db.dispose());

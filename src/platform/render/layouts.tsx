@@ -181,6 +181,8 @@ export interface ConsoleNavEntry {
 // The console's navigation; each entry shows only to those who hold its permission.
 export const CONSOLE_NAV: ConsoleNavEntry[] = [
   { label: '工作台', href: '/console', permission: 'console.view' },
+  { label: '信息发布', href: '/console/items', permission: 'item.view' },
+  { label: '公开目录', href: '/console/directory', permission: 'column.manage' },
   { label: '机构管理', href: '/console/organizations', permission: 'organization.view' },
   { label: '用户管理', href: '/console/users', permission: 'user.view' },
   { label: '工作日历', href: '/console/calendar', permission: 'calendar.view' },

@@ -1,0 +1,238 @@
+import { type Insertable, type Kysely, sql, type Updateable } from 'kysely';
+import type { Database, ItemEventTable, ItemTable, ItemVersionTable } from '../../db/schema.js';
+
+export type ItemRow = NonNullable<Awaited<ReturnType<typeof findItem>>>;
+
+export function findItem(db: Kysely<Database>, id: number) {
+  return db.selectFrom('items').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export async function insertItem(db: Kysely<Database>, row: Insertable<ItemTable>): Promise<number> {
+  return (await db.insertInto('items').values(row).returning('id').executeTakeFirstOrThrow()).id;
+}
+
+export async function updateItem(db: Kysely<Database>, id: number, patch: Updateable<ItemTable>) {
+  await db.updateTable('items').set(patch).where('id', '=', id).execute();
+}
+
+/** Moves an item from one status to another only if it is still in the expected one (no lost updates). */
+export async function transition(
+  db: Kysely<Database>,
+  id: number,
+  from: string[],
+  patch: Updateable<ItemTable>,
+): Promise<boolean> {
+  const r = await db
+    .updateTable('items')
+    .set(patch)
+    .where('id', '=', id)
+    .where('status', 'in', from)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
+}
+
+export async function insertEvent(db: Kysely<Database>, row: Insertable<ItemEventTable>) {
+  await db.insertInto('item_events').values(row).execute();
+}
+
+export function listEvents(db: Kysely<Database>, itemId: number) {
+  return db.selectFrom('item_events').selectAll().where('item_id', '=', itemId).orderBy('at').orderBy('id').execute();
+}
+
+export async function insertVersion(db: Kysely<Database>, row: Insertable<ItemVersionTable>) {
+  await db.insertInto('item_versions').values(row).execute();
+}
+
+export function findVersion(db: Kysely<Database>, itemId: number, version: number) {
+  return db
+    .selectFrom('item_versions')
+    .selectAll()
+    .where('item_id', '=', itemId)
+    .where('version', '=', version)
+    .executeTakeFirst();
+}
+
+export function listVersions(db: Kysely<Database>, itemId: number) {
+  return db
+    .selectFrom('item_versions')
+    .select(['version', 'change_kind', 'change_note', 'published_at', 'title'])
+    .where('item_id', '=', itemId)
+    .orderBy('version', 'desc')
+    .execute();
+}
+
+/** The next value of an index-number sequence, atomically on both engines. */
+export async function nextSequence(db: Kysely<Database>, key: string): Promise<number> {
+  const r = await db
+    .insertInto('index_sequences')
+    .values({ key, next_value: 2 })
+    .onConflict((oc) => oc.column('key').doUpdateSet({ next_value: sql`index_sequences.next_value + 1` }))
+    .returning('next_value')
+    .executeTakeFirstOrThrow();
+  return r.next_value - 1;
+}
+
+export async function getSetting(db: Kysely<Database>, key: string): Promise<string | undefined> {
+  return (await db.selectFrom('settings').select('value').where('key', '=', key).executeTakeFirst())?.value;
+}
+
+export interface StaffListFilter {
+  organizationIds: number[];
+  status?: string;
+  columnId?: number;
+  q?: string;
+  limit: number;
+  offset: number;
+}
+
+export function listForStaff(db: Kysely<Database>, f: StaffListFilter) {
+  let q = db
+    .selectFrom('items')
+    .select([
+      'id',
+      'organization_id',
+      'column_id',
+      'index_number',
+      'title',
+      'status',
+      'date_created',
+      'published_version',
+      'withdrawn',
+      'updated_at',
+      'drafted_by',
+      'disclosure',
+    ])
+    .where('organization_id', 'in', f.organizationIds.length ? f.organizationIds : [-1]);
+  if (f.status === 'withdrawn') q = q.where('withdrawn', '=', 1);
+  else if (f.status) q = q.where('status', '=', f.status).where('withdrawn', '=', 0);
+  if (f.columnId) q = q.where('column_id', '=', f.columnId);
+  if (f.q) q = q.where('title', 'like', `%${f.q.replace(/[\\%_]/g, (m) => `\\${m}`)}%`);
+  return q.orderBy('updated_at', 'desc').orderBy('id', 'desc').limit(f.limit).offset(f.offset).execute();
+}
+
+/** Items not yet published (and not withdrawn) that must be published: proactive ones, by date created. */
+export function unpublishedProactive(db: Kysely<Database>, organizationIds: number[]) {
+  return db
+    .selectFrom('items')
+    .select(['id', 'organization_id', 'title', 'status', 'date_created', 'index_number'])
+    .where('organization_id', 'in', organizationIds.length ? organizationIds : [-1])
+    .where('published_version', '=', 0)
+    .where('disclosure', '=', 'proactive')
+    .orderBy('date_created')
+    .limit(500)
+    .execute();
+}
+
+export interface PublicListFilter {
+  columnIds?: number[];
+  organizationId?: number;
+  year?: number;
+  theme?: string;
+  limit: number;
+  offset: number;
+}
+
+/** Published, not withdrawn items with their current public version, newest first. */
+export function listPublished(db: Kysely<Database>, f: PublicListFilter) {
+  let q = db
+    .selectFrom('items as i')
+    .innerJoin('item_versions as v', (j) =>
+      j.onRef('v.item_id', '=', 'i.id').onRef('v.version', '=', 'i.published_version'),
+    )
+    .select([
+      'i.id',
+      'i.organization_id',
+      'i.column_id',
+      'i.index_number',
+      'v.title',
+      'v.theme',
+      'i.first_published_at',
+      'i.last_published_at',
+      'i.date_created',
+    ])
+    .where('i.first_published_at', 'is not', null)
+    .where('i.withdrawn', '=', 0);
+  if (f.columnIds) q = q.where('i.column_id', 'in', f.columnIds.length ? f.columnIds : [-1]);
+  if (f.organizationId !== undefined) q = q.where('i.organization_id', '=', f.organizationId);
+  if (f.year)
+    q = q
+      .where('i.first_published_at', '>=', `${f.year}-01-01`)
+      .where('i.first_published_at', '<', `${f.year + 1}-01-01`);
+  if (f.theme) q = q.where('v.theme', '=', f.theme);
+  return q.orderBy('i.first_published_at', 'desc').orderBy('i.id', 'desc').limit(f.limit).offset(f.offset).execute();
+}
+
+export async function countPublished(
+  db: Kysely<Database>,
+  f: Omit<PublicListFilter, 'limit' | 'offset'>,
+): Promise<number> {
+  let q = db
+    .selectFrom('items as i')
+    .innerJoin('item_versions as v', (j) =>
+      j.onRef('v.item_id', '=', 'i.id').onRef('v.version', '=', 'i.published_version'),
+    )
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('i.first_published_at', 'is not', null)
+    .where('i.withdrawn', '=', 0);
+  if (f.columnIds) q = q.where('i.column_id', 'in', f.columnIds.length ? f.columnIds : [-1]);
+  if (f.organizationId !== undefined) q = q.where('i.organization_id', '=', f.organizationId);
+  if (f.year)
+    q = q
+      .where('i.first_published_at', '>=', `${f.year}-01-01`)
+      .where('i.first_published_at', '<', `${f.year + 1}-01-01`);
+  if (f.theme) q = q.where('v.theme', '=', f.theme);
+  return Number((await q.executeTakeFirstOrThrow()).n);
+}
+
+export function dueScheduled(db: Kysely<Database>, nowIso: string) {
+  return db
+    .selectFrom('items')
+    .select(['id'])
+    .where('status', '=', 'scheduled')
+    .where('scheduled_at', '<=', nowIso)
+    .limit(100)
+    .execute();
+}
+
+export function listAttachments(db: Kysely<Database>, itemId: number) {
+  return db
+    .selectFrom('item_attachments as a')
+    .innerJoin('files as f', 'f.sha256', 'a.file_sha256')
+    .select(['a.id', 'a.file_sha256', 'a.filename', 'a.alt', 'a.inline', 'a.sort_order', 'f.size', 'f.mime', 'f.ext'])
+    .where('a.item_id', '=', itemId)
+    .orderBy('a.sort_order')
+    .orderBy('a.id')
+    .execute();
+}
+
+export async function insertAttachment(
+  db: Kysely<Database>,
+  row: {
+    item_id: number;
+    file_sha256: string;
+    filename: string;
+    alt: string;
+    inline: number;
+    sort_order: number;
+    created_at: string;
+  },
+) {
+  return (await db.insertInto('item_attachments').values(row).returning('id').executeTakeFirstOrThrow()).id;
+}
+
+export async function deleteAttachment(db: Kysely<Database>, itemId: number, id: number) {
+  const r = await db
+    .deleteFrom('item_attachments')
+    .where('id', '=', id)
+    .where('item_id', '=', itemId)
+    .executeTakeFirst();
+  return Number(r.numDeletedRows) === 1;
+}
+
+export function userNames(db: Kysely<Database>, ids: number[]) {
+  return db
+    .selectFrom('users')
+    .select(['id', 'display_name'])
+    .where('id', 'in', ids.length ? ids : [-1])
+    .execute();
+}

@@ -1,0 +1,70 @@
+import type { Hono } from 'hono';
+import { can } from '../platform/auth/permissions.js';
+import type { AppEnv, Deps } from '../platform/context.js';
+import { fileRoutes } from '../platform/files/files.routes.js';
+import { addPortalNav } from '../platform/http/portal.js';
+import { addDashboardWidget } from './console/dashboard.routes.js';
+import { directoryRoutes } from './directory/directory.routes.js';
+import { directoryOf, ensureStandardDirectory } from './directory/directory.service.js';
+import { addAgencyHomeSection } from './organizations/organizations.routes.js';
+import { onOrganizationCreated } from './organizations/organizations.service.js';
+import { publishingConsoleRoutes, publishingPublicRoutes } from './publishing/publishing.routes.js';
+import { dueItems, publishedPage } from './publishing/publishing.service.js';
+import { columnHref, ItemList } from './publishing/views/public.js';
+
+let registered = false;
+
+/**
+ * Connects the feature modules to the platform's extension points (new-organization hooks, portal
+ * navigation, home sections, dashboard widgets). Idempotent; call before seeding or serving.
+ */
+export function registerModules() {
+  if (registered) return;
+  registered = true;
+  onOrganizationCreated('directory.standard', async (trx, _deps, organizationId, now) => {
+    await ensureStandardDirectory(trx, organizationId, now);
+  });
+  addPortalNav(20, '政府信息公开', (slug) => `/org/${slug}/gk`);
+  addAgencyHomeSection(10, async (deps, org) => {
+    const dir = await directoryOf(deps, org.id);
+    const { items } = await publishedPage(deps, { organizationId: org.id }, 1, 8);
+    const news = dir.all.find((c) => c.standardKey === 'news' && !c.retired);
+    return (
+      <section aria-labelledby="latest" class="latest">
+        <h2 id="latest">最新公开信息</h2>
+        <ItemList org={org} items={items} empty="暂无公开信息。" />
+        <p>
+          <a href={`/org/${org.slug}/gk`}>进入政府信息公开目录</a>
+          {news ? (
+            <>
+              {' ｜ '}
+              <a href={columnHref(org.slug, news)}>工作动态</a>
+            </>
+          ) : null}
+        </p>
+      </section>
+    );
+  });
+  addDashboardWidget(10, async (deps, c) => {
+    const p = c.get('principal');
+    if (!p || !can(p, 'item.view')) return null;
+    const due = await dueItems(deps, p);
+    if (due.length === 0) return null;
+    const overdue = due.filter((d) => d.overdue).length;
+    return (
+      <section class="notice notice-warning" aria-labelledby="due-items">
+        <h2 id="due-items">信息公开期限</h2>
+        <p>
+          {overdue > 0 ? `${overdue} 条信息已超过 20 个工作日的公开期限；` : ''}
+          {due.length - overdue > 0 ? `${due.length - overdue} 条信息将在 5 个工作日内到期。` : ''}
+        </p>
+        <a href="/console/items">前往信息发布</a>
+      </section>
+    );
+  });
+}
+
+/** The feature modules' routes, mounted after the platform's. */
+export function moduleRoutes(deps: Deps): Hono<AppEnv>[] {
+  return [fileRoutes(deps), publishingPublicRoutes(deps), publishingConsoleRoutes(deps), directoryRoutes(deps)];
+}
