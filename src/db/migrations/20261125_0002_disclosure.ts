@@ -132,6 +132,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('created_at', 'text', notNull)
     .execute();
   await db.schema.createIndex('item_attachments_item').on('item_attachments').column('item_id').execute();
+  await db.schema.createIndex('item_attachments_file').on('item_attachments').column('file_sha256').execute();
 
   await db.schema
     .createTable('index_sequences')

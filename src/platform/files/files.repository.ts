@@ -30,7 +30,9 @@ export async function isPubliclyReferenced(db: Kysely<Database>, sha256: string)
     .select('item_attachments.id')
     .where('item_attachments.file_sha256', '=', sha256)
     .where('items.published_version', '>', 0)
-    .where('items.withdrawn', '=', 0)
+    // Items withdrawn as superseded or outdated stay readable under a banner, attachments included;
+    // only what was published in error disappears.
+    .where((eb) => eb.or([eb('items.withdrawn', '=', 0), eb('items.withdrawal_reason', '!=', 'error')]))
     .limit(1)
     .executeTakeFirst();
   return row !== undefined;
