@@ -42,7 +42,7 @@ export interface PortalPageProps {
   children: Child;
 }
 
-const STYLESHEET = '/static/site.css?v=1';
+const STYLESHEET = '/static/site.css?v=2';
 
 function Breadcrumbs({ crumbs }: { crumbs?: Crumb[] }) {
   if (!crumbs || crumbs.length === 0) return null;
