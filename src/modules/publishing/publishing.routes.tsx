@@ -3,7 +3,7 @@ import type { Principal } from '../../platform/auth/permissions.js';
 import { can } from '../../platform/auth/permissions.js';
 import type { AppEnv, Deps } from '../../platform/context.js';
 import { ForbiddenError, NotFoundError, ValidationError } from '../../platform/errors.js';
-import { ATTACHMENT_TYPES, BODY_IMAGE_TYPES, storeFile } from '../../platform/files/files.service.js';
+import { ATTACHMENT_TYPES, BODY_IMAGE_TYPES, baseName, storeFile } from '../../platform/files/files.service.js';
 import { formFields } from '../../platform/http/forms.js';
 import { cachedPage, portalPage } from '../../platform/http/portal.js';
 import { actorOf, consolePage, redirectWithFlash, StaffRouter } from '../../platform/http/staff.js';
@@ -100,12 +100,10 @@ export function publishingPublicRoutes(deps: Deps) {
         org: portalOrg(org),
         crumbs: crumbsFor(
           org,
-          dir
-            .path(column.id)
-            .map((col, i, all) => ({
-              label: col.name,
-              href: i < all.length - 1 ? columnHref(org.slug, col) : undefined,
-            })),
+          dir.path(column.id).map((col, i, all) => ({
+            label: col.name,
+            href: i < all.length - 1 ? columnHref(org.slug, col) : undefined,
+          })),
         ),
         children: (
           <ColumnPage
@@ -551,7 +549,7 @@ export function publishingConsoleRoutes(deps: Deps) {
         { allowed: inline ? BODY_IMAGE_TYPES : ATTACHMENT_TYPES, maxBytes: deps.config.attachmentMaxBytes },
         deps.clock(),
       );
-      const name = file.name.replace(/[\\/:*?"<>|\u0000-\u001f]/g, '_').slice(0, 200) || `file.${stored.ext}`;
+      const name = baseName(file.name).slice(0, 200) || `file.${stored.ext}`;
       await svc.attachFile(deps, p(c), actorOf(c), id, { sha256: stored.sha256, filename: name, alt, inline });
       if (inline) {
         const view = await svc.staffItem(deps, p(c), id);

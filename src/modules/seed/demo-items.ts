@@ -232,22 +232,20 @@ export async function seedDemoItems(deps: Deps, actor: Actor = systemActor): Pro
       updated_at: deps.clock().toISOString(),
     });
   if (created) {
-    await deps.db.kysely
-      .transaction()
-      .execute((trx) =>
-        recordAudit(
-          trx,
-          deps.db.engine,
-          actor,
-          {
-            action: 'seed.demo_items',
-            entityType: 'system',
-            organizationId: org.id,
-            summary: `载入演示信息 ${created} 条`,
-          },
-          deps.clock(),
-        ),
-      );
+    await deps.db.kysely.transaction().execute((trx) =>
+      recordAudit(
+        trx,
+        deps.db.engine,
+        actor,
+        {
+          action: 'seed.demo_items',
+          entityType: 'system',
+          organizationId: org.id,
+          summary: `载入演示信息 ${created} 条`,
+        },
+        deps.clock(),
+      ),
+    );
   }
   return created;
 }

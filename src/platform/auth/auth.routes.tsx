@@ -208,9 +208,7 @@ export function authRoutes(deps: Deps) {
       '修改密码',
       <>
         <h1>修改密码</h1>
-        {c.req.query('required') ? (
-          <Notice kind="warning">首次登录或密码被管理员重置后，请先设置您自己的新密码。</Notice>
-        ) : null}
+        {c.req.query('required') ? <Notice kind="warning">首次登录或密码被重置后，请先设置新密码。</Notice> : null}
         <ErrorSummary errors={errors} />
         <form method="post" action="/console/account/password" novalidate>
           <input type="hidden" name="_csrf" value={c.get('csrf')()} />

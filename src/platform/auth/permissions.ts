@@ -39,6 +39,8 @@ export const PERMISSIONS = {
   'jobs.manage': ['system_admin'],
   'mail.view': ['system_admin', 'auditor'],
   'settings.manage': ['system_admin'],
+  // API tokens: staff create and revoke their own; a token never does more than its user's roles allow.
+  'api_token.manage': ['drafter', 'disclosure_officer', 'org_admin', 'system_admin'],
   // Proactive disclosure: the directory and information items.
   'column.manage': ['org_admin', 'disclosure_officer', 'system_admin'],
   'item.view': ['drafter', 'reviewer', 'approver', 'disclosure_officer', 'org_admin', 'system_admin', 'auditor'],
@@ -47,12 +49,15 @@ export const PERMISSIONS = {
   'item.approve': ['approver'],
   'item.publish': ['approver', 'disclosure_officer'],
   'item.withdraw': ['approver', 'disclosure_officer'],
+  // Webhooks for integrators (feeds and subscriptions need no permission: they are public).
+  'webhook.view': ['org_admin', 'system_admin', 'auditor'],
+  'webhook.manage': ['org_admin', 'system_admin'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof PERMISSIONS;
 
 // Roles that act across every organization regardless of where they were granted.
-const GLOBAL_ROLES: readonly Role[] = ['system_admin', 'auditor'];
+export const GLOBAL_ROLES: readonly Role[] = ['system_admin', 'auditor'];
 
 export interface Grant {
   organizationId: number;

@@ -64,7 +64,7 @@ export function DirectoryPage({
           <ColumnTree org={org} dir={dir} parent={null} />
         </nav>
         <div>
-          <form method="get" action="/search" role="search" class="filters">
+          <form method="get" action="/search" aria-label="搜索本机构公开信息" class="filters">
             <input type="hidden" name="org" value={String(org.id)} />
             <div class="field">
               <label for="dir-q">在本机构公开信息中搜索</label>
