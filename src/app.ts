@@ -14,6 +14,7 @@ import { userRoutes } from './modules/users/users.routes.js';
 import { auditRoutes } from './platform/audit/audit.routes.js';
 import { staffGate } from './platform/auth/auth.middleware.js';
 import { authRoutes } from './platform/auth/auth.routes.js';
+import { isTokenOperation } from './platform/api/registry.js';
 import type { AppEnv, Deps } from './platform/context.js';
 import { NotFoundError, PayloadTooLargeError } from './platform/errors.js';
 import { renderError } from './platform/http/errors.js';
@@ -82,11 +83,19 @@ export function createApp(deps: Deps, extras: AppExtras = {}) {
     }),
   );
   app.use('*', csrfProtection(deriveKey(deps.config.secretKey, 'csrf'), https));
-  // Public submissions (forms and API writes outside the console) are limited per client address.
+  // Public submissions (forms and API writes outside the console) are limited per client address. API
+  // operations that require a staff token are limited per token instead, and failed tokens per address
+  // (platform/api/router.ts), so an integrator's system is not held to a citizen's pace.
   const publicWrites = new RateLimiter(30, 60_000);
   app.use('*', async (c, next) => {
     const m = c.req.method;
-    if (m !== 'GET' && m !== 'HEAD' && m !== 'OPTIONS' && !c.req.path.startsWith('/console'))
+    if (
+      m !== 'GET' &&
+      m !== 'HEAD' &&
+      m !== 'OPTIONS' &&
+      !c.req.path.startsWith('/console') &&
+      !isTokenOperation(m, c.req.path)
+    )
       publicWrites.hit(c.get('clientIp'));
     await next();
   });

@@ -3,6 +3,8 @@ import { can } from '../platform/auth/permissions.js';
 import type { AppEnv, Deps } from '../platform/context.js';
 import { fileRoutes } from '../platform/files/files.routes.js';
 import { addPortalNav } from '../platform/http/portal.js';
+import { apiV1Routes } from './api/api.routes.js';
+import { apiTokenRoutes } from './api/tokens.routes.js';
 import { addDashboardWidget } from './console/dashboard.routes.js';
 import { directoryRoutes } from './directory/directory.routes.js';
 import { directoryOf, ensureStandardDirectory } from './directory/directory.service.js';
@@ -66,5 +68,12 @@ export function registerModules() {
 
 /** The feature modules' routes, mounted after the platform's. */
 export function moduleRoutes(deps: Deps): Hono<AppEnv>[] {
-  return [fileRoutes(deps), publishingPublicRoutes(deps), publishingConsoleRoutes(deps), directoryRoutes(deps)];
+  return [
+    fileRoutes(deps),
+    publishingPublicRoutes(deps),
+    publishingConsoleRoutes(deps),
+    directoryRoutes(deps),
+    apiV1Routes(deps),
+    apiTokenRoutes(deps),
+  ];
 }

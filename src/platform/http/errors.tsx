@@ -26,11 +26,14 @@ export function renderError(c: Context<AppEnv>, deps: Pick<Deps, 'config' | 'log
   let code = 'internal_error';
   let message = '服务器处理请求时出错，我们已记录此问题，请稍后再试。';
   let details: unknown;
+  let fields: Record<string, string> | undefined;
   if (err instanceof AppError) {
     status = err.status;
     code = err.code;
     message = err.message;
-    details = err instanceof ValidationError ? { fields: err.fields } : err.details;
+    // The API names each field in error as `fields` (the OpenAPI document's Error schema).
+    if (err instanceof ValidationError) fields = err.fields;
+    else details = err.details;
     if (err instanceof RateLimitedError) c.header('Retry-After', String(err.retryAfterSeconds));
   } else if (err instanceof HTTPException) {
     status = err.status;
@@ -42,7 +45,13 @@ export function renderError(c: Context<AppEnv>, deps: Pick<Deps, 'config' | 'log
   if (isApi(c)) {
     return c.json(
       {
-        error: { code, message, ...(details ? { details } : {}), ...(status >= 500 ? { request_id: requestId } : {}) },
+        error: {
+          code,
+          message,
+          ...(fields ? { fields } : {}),
+          ...(details ? { details } : {}),
+          ...(status >= 500 ? { request_id: requestId } : {}),
+        },
       },
       status as 500,
     );

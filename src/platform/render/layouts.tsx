@@ -189,6 +189,7 @@ export const CONSOLE_NAV: ConsoleNavEntry[] = [
   { label: '后台任务', href: '/console/jobs', permission: 'jobs.view' },
   { label: '邮件发送', href: '/console/mail', permission: 'mail.view' },
   { label: '审计日志', href: '/console/audit', permission: 'audit.view' },
+  { label: 'API 令牌', href: '/console/api-tokens', permission: 'api_token.manage' },
   { label: '我的账户', href: '/console/account', permission: 'account.manage_own' },
 ];
 
