@@ -11,10 +11,10 @@ import { organizationRoutes } from './modules/organizations/organizations.routes
 import { portalRoutes } from './modules/portal/portal.routes.js';
 import { moduleRoutes, registerModules } from './modules/register.js';
 import { userRoutes } from './modules/users/users.routes.js';
+import { isTokenOperation } from './platform/api/registry.js';
 import { auditRoutes } from './platform/audit/audit.routes.js';
 import { staffGate } from './platform/auth/auth.middleware.js';
 import { authRoutes } from './platform/auth/auth.routes.js';
-import { isTokenOperation } from './platform/api/registry.js';
 import type { AppEnv, Deps } from './platform/context.js';
 import { NotFoundError, PayloadTooLargeError } from './platform/errors.js';
 import { renderError } from './platform/http/errors.js';
