@@ -1,4 +1,6 @@
 import type { Hono } from 'hono';
+import { registerSubscriptionJobs } from './modules/subscriptions/subscriptions.service.js';
+import { registerWebhookJobs } from './modules/webhooks/webhooks.service.js';
 import { deleteIdleSessions } from './platform/auth/auth.repository.js';
 import { IDLE_MINUTES } from './platform/auth/auth.service.js';
 import { calendarRoutes } from './platform/calendar/calendar.routes.js';
@@ -36,6 +38,8 @@ export function wirePlatform(deps: Deps): Platform {
       started = true;
       await registerMailJob(runner, sender);
       await registerJobHousekeeping(runner);
+      registerSubscriptionJobs(runner, deps);
+      registerWebhookJobs(runner, deps);
       runner.register('sessions.prune', async (_p, ctx) => {
         await deleteIdleSessions(ctx.db.kysely, addMinutes(ctx.now, -IDLE_MINUTES).toISOString());
       });

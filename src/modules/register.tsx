@@ -8,11 +8,15 @@ import { apiTokenRoutes } from './api/tokens.routes.js';
 import { addDashboardWidget } from './console/dashboard.routes.js';
 import { directoryRoutes } from './directory/directory.routes.js';
 import { directoryOf, ensureStandardDirectory } from './directory/directory.service.js';
+import { feedRoutes, registerFeeds } from './feeds/feeds.routes.js';
 import { addAgencyHomeSection } from './organizations/organizations.routes.js';
 import { onOrganizationCreated } from './organizations/organizations.service.js';
 import { publishingConsoleRoutes, publishingPublicRoutes } from './publishing/publishing.routes.js';
 import { dueItems, publishedPage } from './publishing/publishing.service.js';
 import { columnHref, ItemList } from './publishing/views/public.js';
+import { registerSubscriptions, subscriptionRoutes } from './subscriptions/subscriptions.routes.js';
+import { webhookRoutes } from './webhooks/webhooks.routes.js';
+import { registerWebhookHooks } from './webhooks/webhooks.service.js';
 
 let registered = false;
 
@@ -27,6 +31,9 @@ export function registerModules() {
     await ensureStandardDirectory(trx, organizationId, now);
   });
   addPortalNav(20, '政府信息公开', (slug) => `/org/${slug}/gk`);
+  registerFeeds();
+  registerSubscriptions();
+  registerWebhookHooks();
   addAgencyHomeSection(10, async (deps, org) => {
     const dir = await directoryOf(deps, org.id);
     const { items } = await publishedPage(deps, { organizationId: org.id }, 1, 8);
@@ -73,6 +80,9 @@ export function moduleRoutes(deps: Deps): Hono<AppEnv>[] {
     publishingPublicRoutes(deps),
     publishingConsoleRoutes(deps),
     directoryRoutes(deps),
+    feedRoutes(deps),
+    subscriptionRoutes(deps),
+    webhookRoutes(deps),
     apiV1Routes(deps),
     apiTokenRoutes(deps),
   ];

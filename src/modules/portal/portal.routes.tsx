@@ -32,7 +32,9 @@ export function portalRoutes(deps: Deps) {
 
   app.get('/robots.txt', (c) => {
     c.header('Content-Type', 'text/plain; charset=utf-8');
-    return c.body('User-agent: *\nDisallow: /console\nDisallow: /elderly-mode\n');
+    return c.body(
+      `User-agent: *\nDisallow: /console\nDisallow: /elderly-mode\nSitemap: ${deps.config.publicBaseUrl}/sitemap.xml\n`,
+    );
   });
 
   return app;

@@ -1,7 +1,7 @@
 import type { Context } from 'hono';
 import type { Child } from 'hono/jsx';
 import type { AppEnv, Deps } from '../context.js';
-import { type Crumb, type NavItem, type OrgHeader, PortalLayout } from '../render/layouts.js';
+import { type Crumb, type FeedLink, type NavItem, type OrgHeader, PortalLayout } from '../render/layouts.js';
 import { qrSvg } from '../render/qrcode.js';
 
 export interface PortalOrg extends OrgHeader {
@@ -24,6 +24,15 @@ export function portalNav(org: { slug: string } | null | undefined): NavItem[] {
   return navEntries.map((e) => ({ label: e.label, href: e.path(org.slug) }));
 }
 
+// Feeds and subscriptions offered on public pages, by path (e.g. a column page's RSS). Modules add theirs at
+// start-up; a page may also name its own with `feeds`.
+type FeedResolver = (path: string, deps: Pick<Deps, 'db'>) => Promise<FeedLink[]>;
+const feedResolvers: { name: string; resolve: FeedResolver }[] = [];
+
+export function addPortalFeeds(name: string, resolve: FeedResolver) {
+  if (!feedResolvers.some((r) => r.name === name)) feedResolvers.push({ name, resolve });
+}
+
 export interface PortalPageOptions {
   title: string;
   org?: PortalOrg | null;
@@ -32,14 +41,25 @@ export interface PortalPageOptions {
   /** Content pages carry the QR code of their own address; error pages do not. */
   qr?: boolean;
   status?: 200 | 404 | 410 | 422 | 429 | 500;
+  feeds?: FeedLink[];
   children: Child;
 }
 
 /** Renders a public page in the portal layout, with the QR code of the page's own public address. */
-export async function portalPage(c: Context<AppEnv>, deps: Pick<Deps, 'config'>, o: PortalPageOptions) {
+export async function portalPage(
+  c: Context<AppEnv>,
+  deps: Pick<Deps, 'config'> & Partial<Pick<Deps, 'db'>>,
+  o: PortalPageOptions,
+) {
   const url = new URL(c.req.url);
   const self = `${deps.config.publicBaseUrl}${url.pathname}${url.search}`;
   const qr = o.qr === false ? undefined : await qrSvg(self);
+  const db = deps.db;
+  const feeds =
+    o.feeds ??
+    ((o.status ?? 200) === 200 && db
+      ? (await Promise.all(feedResolvers.map((r) => r.resolve(url.pathname, { db })))).flat()
+      : []);
   return c.html(
     <PortalLayout
       title={o.title}
@@ -51,6 +71,7 @@ export async function portalPage(c: Context<AppEnv>, deps: Pick<Deps, 'config'>,
       elderly={c.get('elderly')}
       path={url.pathname}
       description={o.description}
+      feeds={feeds}
     >
       {o.children}
     </PortalLayout>,

@@ -39,7 +39,15 @@ export interface PortalPageProps {
   elderly: boolean;
   path: string;
   description?: string;
+  /** Feeds and subscriptions of this page: `type` ones are also announced in the head (rel=alternate). */
+  feeds?: FeedLink[];
   children: Child;
+}
+
+export interface FeedLink {
+  title: string;
+  href: string;
+  type?: 'application/rss+xml' | 'application/atom+xml';
 }
 
 const STYLESHEET = '/static/site.css?v=2';
@@ -80,6 +88,9 @@ export function PortalLayout(p: PortalPageProps) {
           <meta name="viewport" content="width=device-width, initial-scale=1" />
           <title>{`${p.title} - ${heading}`}</title>
           {p.description ? <meta name="description" content={p.description} /> : null}
+          {(p.feeds ?? []).map((f) =>
+            f.type ? <link rel="alternate" type={f.type} title={f.title} href={f.href} /> : null,
+          )}
           <link rel="stylesheet" href={STYLESHEET} />
           <link rel="icon" href="/static/favicon.svg" type="image/svg+xml" />
           <script src="/static/site.js" defer />
@@ -126,6 +137,17 @@ export function PortalLayout(p: PortalPageProps) {
           </div>
           <main id="main" class="wrap main" tabindex={-1}>
             {p.children}
+            {p.feeds && p.feeds.length > 0 ? (
+              <p class="feed-links no-print">
+                订阅本页更新：
+                {p.feeds.map((f, i) => (
+                  <>
+                    {i > 0 ? ' ｜ ' : ''}
+                    <a href={f.href}>{f.title}</a>
+                  </>
+                ))}
+              </p>
+            ) : null}
             {p.qr ? (
               <aside class="page-qr" aria-label="手机浏览">
                 <div class="qr-image">{raw(p.qr)}</div>
@@ -188,6 +210,7 @@ export const CONSOLE_NAV: ConsoleNavEntry[] = [
   { label: '工作日历', href: '/console/calendar', permission: 'calendar.view' },
   { label: '后台任务', href: '/console/jobs', permission: 'jobs.view' },
   { label: '邮件发送', href: '/console/mail', permission: 'mail.view' },
+  { label: 'Webhook 推送', href: '/console/webhooks', permission: 'webhook.view' },
   { label: '审计日志', href: '/console/audit', permission: 'audit.view' },
   { label: 'API 令牌', href: '/console/api-tokens', permission: 'api_token.manage' },
   { label: '我的账户', href: '/console/account', permission: 'account.manage_own' },
