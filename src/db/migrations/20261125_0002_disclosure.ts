@@ -63,16 +63,12 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('created_at', 'text', notNull)
     .addColumn('updated_at', 'text', notNull)
     .execute();
-  await db.schema
-    .createIndex('items_column_pub')
-    .on('items')
-    .columns(['column_id', 'published_version', 'first_published_at'])
-    .execute();
-  await db.schema
-    .createIndex('items_org_pub')
-    .on('items')
-    .columns(['organization_id', 'published_version', 'first_published_at'])
-    .execute();
+  // Public lists: newest first within a column, an organization or everywhere (unpublished items have no
+  // publication time); scheduled publishing looks items up by status and time.
+  await db.schema.createIndex('items_column_pub').on('items').columns(['column_id', 'first_published_at']).execute();
+  await db.schema.createIndex('items_org_pub').on('items').columns(['organization_id', 'first_published_at']).execute();
+  await db.schema.createIndex('items_pub').on('items').columns(['first_published_at', 'id']).execute();
+  await db.schema.createIndex('items_scheduled').on('items').columns(['status', 'scheduled_at']).execute();
   await db.schema.createIndex('items_status').on('items').columns(['organization_id', 'status']).execute();
   await db.schema
     .createIndex('items_source_ref')
