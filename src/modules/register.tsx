@@ -14,6 +14,8 @@ import { onOrganizationCreated } from './organizations/organizations.service.js'
 import { publishingConsoleRoutes, publishingPublicRoutes } from './publishing/publishing.routes.js';
 import { dueItems, publishedPage } from './publishing/publishing.service.js';
 import { columnHref, ItemList } from './publishing/views/public.js';
+import { registerSearchIndexer } from './search/search.indexer.js';
+import { searchRoutes } from './search/search.routes.js';
 import { registerSubscriptions, subscriptionRoutes } from './subscriptions/subscriptions.routes.js';
 import { webhookRoutes } from './webhooks/webhooks.routes.js';
 import { registerWebhookHooks } from './webhooks/webhooks.service.js';
@@ -27,6 +29,7 @@ let registered = false;
 export function registerModules() {
   if (registered) return;
   registered = true;
+  registerSearchIndexer();
   onOrganizationCreated('directory.standard', async (trx, _deps, organizationId, now) => {
     await ensureStandardDirectory(trx, organizationId, now);
   });
@@ -76,6 +79,7 @@ export function registerModules() {
 /** The feature modules' routes, mounted after the platform's. */
 export function moduleRoutes(deps: Deps): Hono<AppEnv>[] {
   return [
+    searchRoutes(deps),
     fileRoutes(deps),
     publishingPublicRoutes(deps),
     publishingConsoleRoutes(deps),
