@@ -18,6 +18,7 @@ import { authRoutes } from './platform/auth/auth.routes.js';
 import type { AppEnv, Deps } from './platform/context.js';
 import { NotFoundError, PayloadTooLargeError } from './platform/errors.js';
 import { renderError } from './platform/http/errors.js';
+import { clearPageCache } from './platform/http/portal.js';
 import { deriveKey } from './platform/security/crypto.js';
 import { csrfProtection } from './platform/security/csrf.js';
 import { securityHeaders } from './platform/security/headers.js';
@@ -31,6 +32,7 @@ export interface AppExtras {
 /** Builds the HTTP application: platform middleware first, then each module's routes. */
 export function createApp(deps: Deps, extras: AppExtras = {}) {
   const app = new Hono<AppEnv>();
+  clearPageCache(); // pages cached for another app instance (tests build several in one process)
   const https = deps.config.publicBaseUrl.startsWith('https:');
 
   app.use('*', async (c, next) => {
@@ -39,7 +41,16 @@ export function createApp(deps: Deps, extras: AppExtras = {}) {
     c.set('requestId', requestId);
     c.set('principal', null);
     c.set('session', null);
-    c.set('elderly', getCookie(c, 'gk_elderly') === '1');
+    // Read from the raw request where the Node adapter gives it: building a web Headers object (as
+    // getCookie does) costs more than the rest of a cached page view.
+    const rawCookie = (c.env as { incoming?: { headers: Record<string, string | string[] | undefined> } } | undefined)
+      ?.incoming?.headers.cookie;
+    c.set(
+      'elderly',
+      typeof rawCookie === 'string'
+        ? /(?:^|;\s*)gk_elderly=1(?:;|$)/.test(rawCookie)
+        : getCookie(c, 'gk_elderly') === '1',
+    );
     let ip = '';
     if (deps.config.trustProxy) ip = (c.req.header('x-forwarded-for') ?? '').split(',')[0].trim();
     if (!ip) {
@@ -51,7 +62,9 @@ export function createApp(deps: Deps, extras: AppExtras = {}) {
     }
     c.set('clientIp', ip);
     await next();
-    c.header('X-Request-Id', requestId);
+    // After next(), headers go on the finished response: c.header() would rebuild it (and turn a cached
+    // page's string body into a stream).
+    c.res.headers.set('X-Request-Id', requestId);
     // The path only: query strings may carry search terms or tracking codes.
     deps.logger.info(
       {
@@ -72,7 +85,12 @@ export function createApp(deps: Deps, extras: AppExtras = {}) {
   };
   const smallBodies = bodyLimit({ maxSize: deps.config.bodyLimitBytes, onError: overLimit });
   const uploads = bodyLimit({ maxSize: deps.config.attachmentMaxBytes + 1024 * 1024, onError: overLimit });
-  app.use('*', (c, next) => (/\/(attachments|uploads)$/.test(c.req.path) ? uploads(c, next) : smallBodies(c, next)));
+  app.use('*', (c, next) => {
+    // Bodyless methods skip the check: reading the body would make the adapter build a full web Request.
+    const m = c.req.method;
+    if (m === 'GET' || m === 'HEAD' || m === 'OPTIONS') return next();
+    return /\/(attachments|uploads)$/.test(c.req.path) ? uploads(c, next) : smallBodies(c, next);
+  });
   app.use(
     '/static/*',
     serveStatic({

@@ -83,6 +83,9 @@ export async function portalPage(
 // than anything on them changes. Writes in this process clear it at once; other servers see changes within
 // the TTL.
 const pageCache = new Map<string, { at: number; body: string; status: number }>();
+// Renders in progress: requests arriving while a page renders wait for that render instead of starting
+// their own (on PostgreSQL they would otherwise all render at once when the entry expires).
+const inflight = new Map<string, Promise<{ body: string; status: number }>>();
 const PAGE_TTL_MS = 5000;
 
 export function clearPageCache() {
@@ -97,11 +100,23 @@ export async function cachedPage(c: Context<AppEnv>, render: () => Promise<Respo
   // copy rendered for the other mode; the server-side cache above carries the load.
   const headers = { 'Content-Type': 'text/html; charset=UTF-8', 'Cache-Control': 'private, no-cache', Vary: 'Cookie' };
   if (hit && Date.now() - hit.at < PAGE_TTL_MS) return c.body(hit.body, hit.status as 200, headers);
-  const res = await render();
-  const body = await res.text();
-  if (res.status === 200) {
-    if (pageCache.size > 2000) pageCache.clear();
-    pageCache.set(key, { at: Date.now(), body, status: res.status });
+  let pending = inflight.get(key);
+  if (!pending) {
+    pending = (async () => {
+      const res = await render();
+      return { body: await res.text(), status: res.status };
+    })();
+    inflight.set(key, pending);
+    try {
+      const done = await pending;
+      if (done.status === 200) {
+        if (pageCache.size > 2000) pageCache.clear();
+        pageCache.set(key, { at: Date.now(), ...done });
+      }
+    } finally {
+      inflight.delete(key);
+    }
   }
-  return c.body(body, res.status as 200, headers);
+  const { body, status } = await pending;
+  return c.body(body, status as 200, headers);
 }
