@@ -1,0 +1,277 @@
+import { type Kysely, type RawBuilder, sql } from 'kysely';
+import type { Engine } from '../../db/database.js';
+import type { Database, SearchDocTable } from '../../db/schema.js';
+import { beijingDate } from '../time.js';
+import { isSafeToken, MAX_FIELD_TOKENS, MAX_TITLE_TOKENS, type QueryToken, tokensFor } from './segment.js';
+
+// All SQL of the search index (table search_docs; on SQLite the external-content FTS5 table search_fts kept
+// in sync by triggers, on PostgreSQL the generated, GIN-indexed tsvector column tsv). Both engines receive
+// the same tokens from segment.ts; only the match expression differs.
+//
+// Ranking, identical on both engines, so they return the same hits in the same order:
+//   1. score = how many of the query's terms occur in the title (with the 文号): a title holding every term
+//      first, then one holding some of them, then body-only matches;
+//   2. newest published_at; 3. highest item id.
+// The title test is a substring test on the stored token string (" 政务 务公 公开 " within
+// " " || title_tokens || " "), which is exactly phrase matching because tokens never contain spaces.
+//
+// Why not bm25() / ts_rank_cd(): measured on 1,000,000 corpus documents, FTS5's bm25 computes each phrase's
+// document frequency by evaluating the phrase over the whole index (120–260 ms for 人民政府, in 69 % of the
+// documents) and an FTS5 column filter ({title_tokens}:) also reads the whole doclists (75 ms), so neither
+// can stay under 100 ms for common words; on PostgreSQL ts_rank_cd decompresses every candidate's tsvector.
+// Ordering by title terms, then date, costs ~20 ms at any size and is the same on both engines.
+//
+// Bounded work: a query ranks at most `candidates` matches (default MAX_CANDIDATES): those with the highest
+// item ids, i.e. the most recently created. FTS5 streams matches in rowid order and stops there; PostgreSQL
+// takes the same set. When more documents match, the result says so (`capped`) and `total` is the cap.
+
+/** Matches ranked per query at most; beyond it the newest (by item id) are ranked and `capped` is set. */
+export const MAX_CANDIDATES = 5_000;
+
+/** What the publishing module hands over when an item is published or republished. */
+export interface SearchDocInput {
+  itemId: number;
+  organizationId: number;
+  columnId: number;
+  /** The filterable type of the item (the column kind or the genre, as the caller decides). */
+  kind: string;
+  /** ISO-8601 instant of (first) publication. */
+  publishedAt: string;
+  /** Publication year for the year filter; defaults to the year of publishedAt in Beijing time. */
+  year?: number;
+  title: string;
+  /** 文号 such as 厦湖府办〔2017〕69号: indexed with the title, so a lookup by number ranks it first. */
+  docNumber?: string;
+  keywords?: string;
+  summary?: string;
+  /** Plain text of the body (see htmlToText). */
+  body: string;
+}
+
+/** A phrase: tokens that must appear adjacent and in this order. A query is a list of phrases, all required. */
+export type TokenPhrase = readonly QueryToken[];
+
+export interface SearchFilters {
+  phrases: readonly TokenPhrase[];
+  organizationId?: number;
+  columnId?: number;
+  year?: number;
+  kind?: string;
+  limit: number;
+  offset: number;
+  /** How many matches to rank at most (default MAX_CANDIDATES). */
+  candidates?: number;
+}
+
+export interface SearchHit {
+  itemId: number;
+  title: string;
+  publishedAt: string;
+  organizationId: number;
+  columnId: number;
+  /** True when the title (with the document number) matches every query term. */
+  titleHit: boolean;
+  /** How many of the query's terms the title (with the document number) matches; the first sort key. */
+  score: number;
+}
+
+export interface SearchPage {
+  /** Matching documents, counted up to the candidate cap. */
+  total: number;
+  /** More documents match than were ranked: total is the cap, and the oldest matches were left out. */
+  capped: boolean;
+  hits: SearchHit[];
+}
+
+/** The search_docs row of a document: the tokens of title + document number, and of keywords + summary + body. */
+export function searchDocRow(doc: SearchDocInput): SearchDocTable {
+  const year = doc.year ?? Number(beijingDate(new Date(doc.publishedAt)).slice(0, 4));
+  if (!Number.isInteger(year)) throw new Error(`search: item ${doc.itemId} has no valid publishedAt/year`);
+  // Line breaks between the fields, so no bigram joins the end of one to the start of the next.
+  const head = [doc.title, doc.docNumber ?? ''].join('\n');
+  const body = [doc.keywords ?? '', doc.summary ?? '', doc.body].join('\n');
+  return {
+    item_id: doc.itemId,
+    organization_id: doc.organizationId,
+    column_id: doc.columnId,
+    year,
+    kind: doc.kind,
+    published_at: doc.publishedAt,
+    title: doc.title,
+    title_tokens: tokensFor(head, MAX_TITLE_TOKENS),
+    body_tokens: tokensFor(body, MAX_FIELD_TOKENS),
+  };
+}
+
+// 9 columns a row: 400 rows stay far below SQLite's 32,766 bound parameters and PostgreSQL's 65,535.
+const BATCH_ROWS = 400;
+
+/** Inserts or replaces the index entries of documents (one statement per 400); call inside the item's transaction. */
+export async function indexDocuments(trx: Kysely<Database>, docs: readonly SearchDocInput[]): Promise<void> {
+  for (let i = 0; i < docs.length; i += BATCH_ROWS) {
+    const rows = docs.slice(i, i + BATCH_ROWS).map(searchDocRow);
+    await trx
+      .insertInto('search_docs')
+      .values(rows)
+      .onConflict((oc) =>
+        oc.column('item_id').doUpdateSet((eb) => ({
+          organization_id: eb.ref('excluded.organization_id'),
+          column_id: eb.ref('excluded.column_id'),
+          year: eb.ref('excluded.year'),
+          kind: eb.ref('excluded.kind'),
+          published_at: eb.ref('excluded.published_at'),
+          title: eb.ref('excluded.title'),
+          title_tokens: eb.ref('excluded.title_tokens'),
+          body_tokens: eb.ref('excluded.body_tokens'),
+        })),
+      )
+      .execute();
+  }
+}
+
+/** Inserts or replaces the index entry of one document. */
+export function indexDocument(trx: Kysely<Database>, doc: SearchDocInput): Promise<void> {
+  return indexDocuments(trx, [doc]);
+}
+
+/** Removes a document from the index (on withdrawal); true when it was there. */
+export async function removeDocument(trx: Kysely<Database>, itemId: number): Promise<boolean> {
+  const r = await trx.deleteFrom('search_docs').where('item_id', '=', itemId).executeTakeFirst();
+  return Number(r.numDeletedRows) > 0;
+}
+
+/** Number of indexed documents. */
+export async function countDocuments(db: Kysely<Database>): Promise<number> {
+  const r = await db
+    .selectFrom('search_docs')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow();
+  return Number(r.n);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Query strings. Tokens are letters and digits only (checked again here), and each is quoted, so nothing a
+// visitor types can become FTS5 or tsquery syntax; the strings travel as bound parameters.
+
+function checkTokens(phrases: readonly TokenPhrase[]): void {
+  for (const p of phrases) {
+    if (p.length === 0) throw new Error('search: empty phrase');
+    p.forEach((t, i) => {
+      if (!isSafeToken(t.text)) throw new Error(`search: unsafe token ${JSON.stringify(t.text)}`);
+      if (t.prefix && i !== p.length - 1) throw new Error('search: only the last token of a phrase can be a prefix');
+    });
+  }
+}
+
+/**
+ * The FTS5 MATCH expression: each phrase as one quoted string ("政务 务公 公开", a lone last character as a
+ * prefix "69 号"*), all required (AND).
+ */
+export function ftsMatch(phrases: readonly TokenPhrase[]): string {
+  checkTokens(phrases);
+  return phrases.map((p) => `"${p.map((t) => t.text).join(' ')}"${p[p.length - 1].prefix ? '*' : ''}`).join(' AND ');
+}
+
+/**
+ * The PostgreSQL tsquery text for to_tsquery('simple', …): tokens of a phrase joined by <-> (adjacent), a
+ * prefix as :*, phrases joined by &.
+ */
+export function tsQuery(phrases: readonly TokenPhrase[]): string {
+  checkTokens(phrases);
+  return phrases
+    .map((p) => {
+      const ops = p.map((t) => `'${t.text}'${t.prefix ? ':*' : ''}`);
+      return ops.length > 1 ? `(${ops.join(' <-> ')})` : ops[0];
+    })
+    .join(' & ');
+}
+
+interface HitRow {
+  item_id: number;
+  title: string;
+  published_at: string;
+  organization_id: number;
+  column_id: number;
+  score: number;
+  total: number;
+}
+
+/** The substring of " " + title_tokens + " " that a phrase's occurrence makes (no closing space for a prefix). */
+export function titleNeedle(phrase: TokenPhrase): string {
+  checkTokens([phrase]);
+  return ` ${phrase.map((t) => t.text).join(' ')}${phrase[phrase.length - 1].prefix ? '' : ' '}`;
+}
+
+/**
+ * One page of documents matching every phrase, with the filters, in ranking order (see above), and the
+ * number of matching documents (up to the candidate cap).
+ */
+export async function searchDocuments(db: Kysely<Database>, engine: Engine, f: SearchFilters): Promise<SearchPage> {
+  if (f.phrases.length === 0) return { total: 0, capped: false, hits: [] };
+  const cap = Math.max(1, Math.trunc(f.candidates ?? MAX_CANDIDATES));
+
+  const filters: RawBuilder<unknown>[] = [];
+  if (f.organizationId !== undefined) filters.push(sql`organization_id = ${f.organizationId}`);
+  if (f.columnId !== undefined) filters.push(sql`column_id = ${f.columnId}`);
+  if (f.year !== undefined) filters.push(sql`year = ${f.year}`);
+  const indexed = filters.length > 0 ? sql.join(filters, sql` and `) : null;
+
+  // The engine-specific part: the ids of the newest cap + 1 matches (the extra one tells whether the cap was
+  // reached), and the name of the substring function.
+  let cand: RawBuilder<unknown>;
+  let contains: (needle: string) => RawBuilder<unknown>;
+  if (engine === 'sqlite') {
+    // search_docs rows are large (they hold the tokens), so the filters avoid reading them: organization,
+    // column and year come from the covering index search_docs_filter as a set of ids (the unary + keeps
+    // SQLite from turning that IN into one FTS5 lookup per id); only `kind`, which has no index, joins rows.
+    cand = sql`select f.rowid as id from search_fts f
+      ${f.kind !== undefined ? sql`join search_docs k on k.item_id = f.rowid and k.kind = ${f.kind}` : sql``}
+      where search_fts match ${ftsMatch(f.phrases)}
+      ${indexed ? sql`and +f.rowid in (select item_id from search_docs where ${indexed})` : sql``}
+      order by f.rowid desc limit ${cap + 1}`;
+    contains = (needle) => sql`(instr(' ' || d.title_tokens || ' ', ${needle}) > 0)`;
+  } else {
+    const where = [
+      sql`d.tsv @@ to_tsquery('simple', ${tsQuery(f.phrases)})`,
+      ...(indexed ? [indexed] : []),
+      ...(f.kind !== undefined ? [sql`kind = ${f.kind}`] : []),
+    ];
+    cand = sql`select d.item_id as id from search_docs d where ${sql.join(where, sql` and `)}
+      order by d.item_id desc limit ${cap + 1}`;
+    contains = (needle) => sql`(strpos(' ' || d.title_tokens || ' ', ${needle}) > 0)::int`;
+  }
+  const score = sql.join(
+    f.phrases.map((p) => contains(titleNeedle(p))),
+    sql` + `,
+  );
+
+  const { rows } = await sql<HitRow>`
+    with cand as materialized (${cand}),
+    lo as (select min(id) as v from (select id from cand order by id desc limit ${cap}) x)
+    select d.item_id, d.title, d.published_at, d.organization_id, d.column_id, ${score} as score,
+      (select count(*) from cand) as total
+    from cand c join search_docs d on d.item_id = c.id
+    where c.id >= (select v from lo)
+    order by score desc, d.published_at desc, d.item_id desc
+    limit ${f.limit} offset ${f.offset}`.execute(db);
+
+  let count = rows.length > 0 ? Number(rows[0].total) : 0;
+  if (rows.length === 0 && f.offset > 0) {
+    // Past the last page: no row to read the count from.
+    const r = await sql<{ n: number }>`with cand as (${cand}) select count(*) as n from cand`.execute(db);
+    count = Number(r.rows[0]?.n ?? 0);
+  }
+  return {
+    total: Math.min(count, cap),
+    capped: count > cap,
+    hits: rows.map((r) => ({
+      itemId: Number(r.item_id),
+      title: r.title,
+      publishedAt: r.published_at,
+      organizationId: Number(r.organization_id),
+      columnId: Number(r.column_id),
+      titleHit: Number(r.score) === f.phrases.length,
+      score: Number(r.score),
+    })),
+  };
+}
