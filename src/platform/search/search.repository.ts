@@ -106,10 +106,15 @@ export function searchDocRow(doc: SearchDocInput): SearchDocTable {
 // 9 columns a row: 400 rows stay far below SQLite's 32,766 bound parameters and PostgreSQL's 65,535.
 const BATCH_ROWS = 400;
 
-/** Inserts or replaces the index entries of documents (one statement per 400); call inside the item's transaction. */
+/**
+ * Inserts or replaces the index entries of documents (one statement per 400 rows; the last entry wins when an
+ * item appears twice); call inside the item's transaction.
+ */
 export async function indexDocuments(trx: Kysely<Database>, docs: readonly SearchDocInput[]): Promise<void> {
-  for (let i = 0; i < docs.length; i += BATCH_ROWS) {
-    const rows = docs.slice(i, i + BATCH_ROWS).map(searchDocRow);
+  // PostgreSQL refuses one INSERT … ON CONFLICT that touches the same row twice.
+  const unique = [...new Map(docs.map((d) => [d.itemId, d])).values()];
+  for (let i = 0; i < unique.length; i += BATCH_ROWS) {
+    const rows = unique.slice(i, i + BATCH_ROWS).map(searchDocRow);
     await trx
       .insertInto('search_docs')
       .values(rows)

@@ -149,9 +149,9 @@ function clampInt(v: number | undefined, min: number, max: number, dflt: number)
 
 /**
  * Searches the published items: every term must match (adjacent, in order), filtered; titles holding more of
- * the terms first, then newest, among at most repo.MAX_CANDIDATES matches (the same order on both engines). An empty query answers
- * `empty: true` with no hits instead of throwing; page size and depth are clamped so one request's work stays
- * bounded.
+ * the terms first, then newest, among at most repo.MAX_CANDIDATES matches (the same order on both engines).
+ * An empty query answers `empty: true` with no hits instead of throwing; page size and depth are clamped so
+ * one request's work stays bounded.
  */
 export async function search(deps: SearchDeps, params: SearchParams): Promise<SearchResult> {
   const query = parseQuery(params.q);

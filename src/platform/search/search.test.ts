@@ -649,6 +649,12 @@ for (const engine of testEngines()) {
       assert.deepEqual(await ids(t, '绩效评价'), [7]);
       assert.deepEqual(await ids(t, '1690'), []);
       assert.deepEqual(await ids(t, '更正'), [7]);
+      await repo.indexDocuments(t.kysely, [
+        { ...doc, title: '第一次' },
+        { ...doc, title: '第二次更正' },
+      ]);
+      assert.deepEqual(await ids(t, '第二次'), [7], 'the same item twice in one batch: the last wins');
+      assert.deepEqual(await ids(t, '第一次'), []);
       assert.equal(await t.kysely.transaction().execute((trx) => repo.removeDocument(trx, 7)), true);
       assert.equal(await repo.removeDocument(t.kysely, 7), false);
       assert.deepEqual(await ids(t, '绩效评价'), []);
