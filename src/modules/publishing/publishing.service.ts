@@ -768,6 +768,8 @@ export interface ImportedItem {
   bodyHtml: string;
   fiveCategory?: string;
   indexNumber?: string;
+  /** Files already stored (storeFile), attached to the item and frozen into version 1, in this order. */
+  attachments?: { sha256: string; filename: string; size: number; mime: string; ext: string }[];
 }
 
 /**
@@ -839,6 +841,18 @@ export async function importPublished(
       created_at: ts,
       updated_at: ts,
     });
+    const attachments = it.attachments ?? [];
+    for (const [i, a] of attachments.entries()) {
+      await repo.insertAttachment(trx, {
+        item_id: id,
+        file_sha256: a.sha256,
+        filename: a.filename,
+        alt: '',
+        inline: 0,
+        sort_order: i,
+        created_at: ts,
+      });
+    }
     await repo.insertVersion(trx, {
       item_id: id,
       version: 1,
@@ -849,7 +863,18 @@ export async function importPublished(
       theme: it.theme,
       genre: it.genre,
       body_html: body,
-      attachments_json: '[]',
+      // The same shape publishInternal freezes from the item's attachment rows.
+      attachments_json: JSON.stringify(
+        attachments.map((a) => ({
+          sha256: a.sha256,
+          filename: a.filename,
+          alt: '',
+          inline: 0,
+          size: a.size,
+          mime: a.mime,
+          ext: a.ext,
+        })),
+      ),
       change_kind: 'initial',
       change_note: '',
       published_at: it.publishedAt,

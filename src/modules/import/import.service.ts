@@ -1,0 +1,447 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { Kysely, SqliteDialect, type SqliteStatement } from 'kysely';
+import type { Db } from '../../db/database.js';
+import type { Database } from '../../db/schema.js';
+import { type Actor, recordAudit } from '../../platform/audit/audit.service.js';
+import type { Deps } from '../../platform/context.js';
+import { AppError, NotFoundError, ValidationError } from '../../platform/errors.js';
+import { ATTACHMENT_TYPES, detectType, storeFile } from '../../platform/files/files.service.js';
+import { beijingDate } from '../../platform/time.js';
+import { type Column, directoryOf } from '../directory/directory.service.js';
+import { orgTree } from '../organizations/organizations.service.js';
+import { type ImportedItem, importPublished } from '../publishing/publishing.service.js';
+import { ImportFileError, readSheet } from './import.read.js';
+import { FIELDS, type Field, fieldLabel, type ImportRow, importRow, mapHeader, rowInput } from './import.schema.js';
+
+// `gongkai import documents`: loads an agency's existing, already published items from a spreadsheet.
+// Each row is checked on its own; bad rows are reported (line, field, reason) and the good ones imported,
+// BATCH rows per transaction through importPublished, which is idempotent by the row's source id: running
+// the same file again creates nothing new. One audit event records the run.
+
+export { ImportFileError } from './import.read.js';
+
+export const DEFAULT_BATCH = 500;
+
+export interface RowError {
+  /** Row number as Excel shows it (header = 1). */
+  line: number;
+  /** The field at fault, or null for the row as a whole. */
+  field: Field | null;
+  message: string;
+}
+
+export interface ImportOptions {
+  file: string;
+  /** Organization code or URL slug. */
+  organization: string;
+  /** Directory holding the files the 附件 column names. */
+  attachmentsDir?: string;
+  /** Check everything, write nothing. */
+  dryRun?: boolean;
+  /** Rows per transaction (default 500). */
+  batchSize?: number;
+  /** Called after each checked batch of rows: rows done, rows in the file. */
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface ImportReport {
+  file: string;
+  format: 'csv' | 'xlsx';
+  /** Encoding of a CSV, sheet name of an XLSX. */
+  detail: string;
+  organization: { id: number; name: string };
+  rows: number;
+  created: number;
+  skipped: number;
+  errors: RowError[];
+  /** Header cells that name no known column (ignored). */
+  unknownHeaders: string[];
+  dryRun: boolean;
+  /** Wall time from opening the file to the last commit. */
+  seconds: number;
+}
+
+/** 第 N 行 字段「X」：reason */
+export function formatRowError(e: RowError): string {
+  return e.field ? `第 ${e.line} 行 字段「${fieldLabel(e.field)}」：${e.message}` : `第 ${e.line} 行：${e.message}`;
+}
+
+/** The one-line result: 新建 X 条，已存在跳过 Y 条，错误 Z 条 */
+export function summaryLine(r: Pick<ImportReport, 'created' | 'skipped' | 'errors' | 'dryRun'>): string {
+  const errorRows = new Set(r.errors.map((e) => e.line)).size;
+  return r.dryRun
+    ? `试运行（未写入）：将新建 ${r.created} 条，已存在跳过 ${r.skipped} 条，错误 ${errorRows} 条`
+    : `新建 ${r.created} 条，已存在跳过 ${r.skipped} 条，错误 ${errorRows} 条`;
+}
+
+interface Prepared {
+  line: number;
+  row: ImportRow;
+  item: ImportedItem;
+  /** Absolute paths of the attachments, in order. */
+  files: { path: string; name: string }[];
+}
+
+const escapeHtml = (s: string) =>
+  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+
+// HTML when it holds a tag that bodies are made of; a stray "<x>" in plain text stays text.
+const looksLikeHtml = (s: string) =>
+  /<\/?(?:p|div|br|span|h[1-6]|table|thead|tbody|tr|td|th|ul|ol|li|strong|b|em|i|u|a|img|font|section|article|blockquote|pre|hr)\b[^<>]*>/i.test(
+    s,
+  );
+
+/** Body cell → HTML: HTML as it is (sanitized on import), plain text one paragraph per line. */
+export function bodyToHtml(body: string): string {
+  if (looksLikeHtml(body)) return body;
+  return body
+    .split(/\r\n|\r|\n/)
+    .map((l) => l.replace(/^[\s\u3000]+|[\s\u3000]+$/g, ''))
+    .filter(Boolean)
+    .map((l) => `<p>${escapeHtml(l)}</p>`)
+    .join('');
+}
+
+/** Beijing wall-clock date (and time) → ISO instant. */
+function beijingInstant(date: string, time: string | null): string {
+  return new Date(`${date}T${time ?? '00:00:00'}+08:00`).toISOString();
+}
+
+function columnResolver(columns: Column[]) {
+  const bySlug = new Map(columns.map((c) => [c.slug.toLowerCase(), c]));
+  const byCode = new Map(columns.map((c) => [c.code.toLowerCase(), c]));
+  const byName = new Map<string, Column[]>();
+  for (const c of columns) byName.set(c.name, [...(byName.get(c.name) ?? []), c]);
+  return (ref: string): Column | string => {
+    const key = ref.trim();
+    const c = bySlug.get(key.toLowerCase()) ?? byCode.get(key.toLowerCase());
+    const named = byName.get(key) ?? [];
+    const found = c ?? (named.length === 1 ? named[0] : undefined);
+    if (named.length > 1 && !c)
+      return `有 ${named.length} 个栏目名为「${key}」，请改填栏目代码（${named.map((n) => n.code).join('、')}）。`;
+    if (!found) return `栏目「${key}」不存在。请填写本机构栏目的网址标识、代码或名称（可在管理后台“栏目管理”中查看）。`;
+    if (found.retired) return `栏目「${found.name}」已停用，不能再导入信息。`;
+    if (found.kind === 'static') return `栏目「${found.name}」是单页栏目，不发布信息条目，请选择其他栏目。`;
+    return found;
+  };
+}
+
+/**
+ * A Kysely over the same SQLite connection that keeps prepared statements: the import runs the same dozen
+ * statements for every row, and preparing each one anew costs more than running it. Closing it leaves the
+ * connection open.
+ */
+function withStatementCache(db: Db): { db: Db; close: () => Promise<void> } {
+  const handle = db.sqlite;
+  if (!handle) return { db, close: async () => {} };
+  const cache = new Map<string, SqliteStatement>();
+  const kysely = new Kysely<Database>({
+    dialect: new SqliteDialect({
+      database: {
+        close: () => {},
+        prepare: (sql: string) => {
+          let st = cache.get(sql);
+          if (!st) {
+            st = handle.prepare(sql) as unknown as SqliteStatement;
+            if (cache.size > 500) cache.clear();
+            cache.set(sql, st);
+          }
+          return st;
+        },
+      },
+    }),
+  });
+  return { db: { ...db, kysely, close: () => db.close() }, close: () => kysely.destroy() };
+}
+
+function errorsOf(line: number, e: unknown): RowError[] {
+  if (e instanceof ValidationError) {
+    const fields = Object.entries(e.fields);
+    if (fields.length)
+      return fields.map(([k, m]) => ({
+        line,
+        field: k === 'column_id' ? 'column' : k in FIELDS ? (k as Field) : null,
+        message: m,
+      }));
+  }
+  if (e instanceof AppError) return [{ line, field: null, message: e.message }];
+  return [{ line, field: null, message: `保存失败：${(e as Error).message}` }];
+}
+
+async function chunkedSelect<T>(values: string[], size: number, run: (chunk: string[]) => Promise<T[]>): Promise<T[]> {
+  const out: T[] = [];
+  for (let i = 0; i < values.length; i += size) out.push(...(await run(values.slice(i, i + size))));
+  return out;
+}
+
+/**
+ * Imports the rows of a CSV or XLSX file into an organization as published items. Guarantees: a bad row
+ * never stops the good ones and is reported with its line and field; a row whose source id the
+ * organization already has is skipped, so re-running a file creates no duplicates; rows are committed in
+ * batches; one audit event records the run (none for a dry run). Throws ImportFileError when the file
+ * cannot be read as a table, NotFoundError/ValidationError when the organization or the attachments
+ * directory is wrong.
+ */
+export async function importDocuments(deps: Deps, actor: Actor, o: ImportOptions): Promise<ImportReport> {
+  const started = performance.now();
+  const now = deps.clock();
+  const today = beijingDate(now);
+  const batchSize = Math.max(1, o.batchSize ?? DEFAULT_BATCH);
+
+  const tree = await orgTree(deps);
+  const org = tree.all.find((x) => x.code === o.organization || x.slug === o.organization);
+  if (!org) throw new NotFoundError(`机构「${o.organization}」不存在（请使用机构代码或网址标识）。`);
+  let attachmentsDir: string | undefined;
+  if (o.attachmentsDir) {
+    attachmentsDir = path.resolve(o.attachmentsDir);
+    const st = await fs.stat(attachmentsDir).catch(() => null);
+    if (!st?.isDirectory()) throw new ValidationError({ attachments: `附件目录不存在：${attachmentsDir}` });
+  }
+
+  const sheet = await readSheet(o.file);
+  const header = mapHeader(sheet.header);
+  if (header.problems.length) throw new ImportFileError(header.problems.join('\n'));
+
+  const resolveColumn = columnResolver((await directoryOf(deps, org.id)).all);
+  const errors: RowError[] = [];
+  const prepared: Prepared[] = [];
+  const seenSource = new Map<string, number>();
+  const seenIndex = new Map<string, number>();
+
+  for (const r of sheet.rows) {
+    const input = rowInput(r.cells, header.positions);
+    const parsed = importRow.safeParse(input);
+    if (!parsed.success) {
+      for (const issue of parsed.error.issues)
+        errors.push({ line: r.line, field: (issue.path[0] as Field) ?? null, message: issue.message });
+      // The column too, so one pass over the report shows everything wrong with the row.
+      const col = typeof input.column === 'string' && input.column.trim() ? resolveColumn(input.column) : null;
+      if (typeof col === 'string' && !parsed.error.issues.some((i) => i.path[0] === 'column'))
+        errors.push({ line: r.line, field: 'column', message: col });
+      continue;
+    }
+    const row = parsed.data;
+    const rowErrors: RowError[] = [];
+    const err = (field: Field | null, message: string) => rowErrors.push({ line: r.line, field, message });
+    const column = resolveColumn(row.column);
+    if (typeof column === 'string') err('column', column);
+    if (row.date_created.date > today) err('date_created', '生成日期不能晚于今天。');
+    const publishedAt = row.published_at
+      ? beijingInstant(row.published_at.date, row.published_at.time)
+      : beijingInstant(row.date_created.date, null);
+    if (row.published_at && publishedAt > now.toISOString())
+      err('published_at', '发布日期不能晚于现在（导入的是已经发布的信息）。');
+    const firstLine = seenSource.get(row.source_id);
+    if (firstLine !== undefined)
+      err('source_id', `与第 ${firstLine} 行的来源编号「${row.source_id}」重复，本行未导入。`);
+    else seenSource.set(row.source_id, r.line);
+    if (row.index_number) {
+      const at = seenIndex.get(row.index_number);
+      if (at !== undefined) err('index_number', `与第 ${at} 行的索引号「${row.index_number}」重复。`);
+      else seenIndex.set(row.index_number, r.line);
+    }
+    const files: Prepared['files'] = [];
+    if (row.attachments.length && !attachmentsDir)
+      err('attachments', '本行列有附件，但没有指定附件目录（请加上 --attachments 目录）。');
+    else if (attachmentsDir) {
+      for (const name of row.attachments) {
+        const p = path.resolve(attachmentsDir, name);
+        if (!p.startsWith(attachmentsDir + path.sep)) {
+          err('attachments', `附件「${name}」不在附件目录中。`);
+          continue;
+        }
+        const bytes = await fs.readFile(p).catch(() => null);
+        if (!bytes) {
+          err('attachments', `在附件目录中找不到文件「${name}」。`);
+          continue;
+        }
+        const type = detectType(bytes, name);
+        if (bytes.length === 0) err('attachments', `附件「${name}」是空文件。`);
+        else if (bytes.length > deps.config.attachmentMaxBytes)
+          err(
+            'attachments',
+            `附件「${name}」超过了 ${Math.round(deps.config.attachmentMaxBytes / 2 ** 20)} MB 的上限。`,
+          );
+        else if (!type || !(ATTACHMENT_TYPES as readonly string[]).includes(type.ext))
+          err(
+            'attachments',
+            `附件「${name}」的实际格式${type ? `是 ${type.ext.toUpperCase()}，` : '无法识别，'}不允许上传（按文件内容判断）。允许：${ATTACHMENT_TYPES.join('、')}。`,
+          );
+        else files.push({ path: p, name: path.basename(name) });
+      }
+    }
+    if (rowErrors.length) {
+      errors.push(...rowErrors);
+      continue;
+    }
+    prepared.push({
+      line: r.line,
+      row,
+      files,
+      item: {
+        sourceRef: row.source_id,
+        columnId: (column as Column).id,
+        title: row.title,
+        docNumber: row.doc_number,
+        dateCreated: row.date_created.date,
+        publishedAt,
+        theme: row.theme,
+        genre: row.genre,
+        keywords: row.keywords,
+        summary: row.summary,
+        bodyHtml: bodyToHtml(row.body),
+        indexNumber: row.index_number || undefined,
+      },
+    });
+  }
+
+  // What the database already holds: source ids of this organization (skipped), and index numbers kept
+  // from the file that another item already uses (an error for that row, not a failed batch).
+  const k = deps.db.kysely;
+  const existing = new Set(
+    (
+      await chunkedSelect(
+        prepared.map((p) => p.row.source_id),
+        500,
+        (chunk) =>
+          k
+            .selectFrom('items')
+            .select('source_ref')
+            .where('organization_id', '=', org.id)
+            .where('source_ref', 'in', chunk)
+            .execute(),
+      )
+    ).map((x) => x.source_ref),
+  );
+  const wanted = prepared.filter((p) => p.item.indexNumber && !existing.has(p.row.source_id));
+  const taken = new Set(
+    (
+      await chunkedSelect(
+        wanted.map((p) => p.item.indexNumber!),
+        500,
+        (chunk) => k.selectFrom('items').select('index_number').where('index_number', 'in', chunk).execute(),
+      )
+    ).map((x) => x.index_number),
+  );
+  const ready: Prepared[] = [];
+  for (const p of prepared) {
+    if (p.item.indexNumber && !existing.has(p.row.source_id) && taken.has(p.item.indexNumber))
+      errors.push({
+        line: p.line,
+        field: 'index_number',
+        message: `索引号「${p.item.indexNumber}」已被其他信息使用。`,
+      });
+    else ready.push(p);
+  }
+
+  const total = sheet.rows.length;
+  let done = total - ready.length;
+  let created = 0;
+  let skipped = 0;
+  o.onProgress?.(done, total);
+
+  if (o.dryRun) {
+    for (const p of ready) {
+      if (existing.has(p.row.source_id)) skipped++;
+      else created++;
+    }
+    o.onProgress?.(total, total);
+  } else {
+    const fast = withStatementCache(deps.db);
+    const fdeps: Deps = { ...deps, db: fast.db };
+    const importOne = async (trx: Kysely<Database>, p: Prepared) => {
+      const attachments = [];
+      if (p.files.length && !existing.has(p.row.source_id)) {
+        for (const f of p.files) {
+          const stored = await storeFile(
+            trx,
+            deps.config.dataDir,
+            await fs.readFile(f.path),
+            f.name,
+            { allowed: ATTACHMENT_TYPES, maxBytes: deps.config.attachmentMaxBytes, field: 'attachments' },
+            now,
+          );
+          attachments.push({ ...stored, filename: f.name });
+        }
+      }
+      return importPublished(fdeps, actor, org.id, { ...p.item, attachments }, trx);
+    };
+    try {
+      for (let i = 0; i < ready.length; i += batchSize) {
+        const batch = ready.slice(i, i + batchSize);
+        try {
+          const results = await fast.db.kysely.transaction().execute(async (trx) => {
+            const out: boolean[] = [];
+            for (const p of batch) out.push((await importOne(trx, p)).created);
+            return out;
+          });
+          for (const c of results) {
+            if (c) created++;
+            else skipped++;
+          }
+        } catch {
+          // One row broke the batch (a constraint, a file that changed since it was checked): import the
+          // batch row by row so the others still go in, and report the one that fails.
+          for (const p of batch) {
+            try {
+              const r = await fast.db.kysely.transaction().execute((trx) => importOne(trx, p));
+              if (r.created) created++;
+              else skipped++;
+            } catch (e) {
+              errors.push(...errorsOf(p.line, e));
+            }
+          }
+        }
+        done += batch.length;
+        o.onProgress?.(done, total);
+      }
+    } finally {
+      await fast.close();
+    }
+  }
+
+  errors.sort((a, b) => a.line - b.line);
+  const report: ImportReport = {
+    file: o.file,
+    format: sheet.format,
+    detail: sheet.detail,
+    organization: { id: org.id, name: org.name },
+    rows: total,
+    created,
+    skipped,
+    errors,
+    unknownHeaders: header.unknown,
+    dryRun: Boolean(o.dryRun),
+    seconds: (performance.now() - started) / 1000,
+  };
+  if (!o.dryRun) {
+    await deps.db.kysely.transaction().execute((trx) =>
+      recordAudit(
+        trx,
+        deps.db.engine,
+        actor,
+        {
+          action: 'item.import',
+          entityType: 'organization',
+          entityId: org.id,
+          organizationId: org.id,
+          summary: `导入信息（${path.basename(o.file)}）：${summaryLine(report)}`,
+          after: {
+            file: path.basename(o.file),
+            format: sheet.format,
+            detail: sheet.detail,
+            rows: total,
+            created,
+            skipped,
+            error_rows: new Set(errors.map((e) => e.line)).size,
+            // The first problems, so the audit trail says what went wrong without holding a whole report.
+            first_errors: errors.slice(0, 20).map(formatRowError),
+          },
+        },
+        deps.clock(),
+      ),
+    );
+  }
+  return report;
+}

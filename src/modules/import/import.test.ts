@@ -1,0 +1,414 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import ExcelJS from 'exceljs';
+import { createTestApp, type TestApp, TestClient } from '../../testing/app.js';
+import { testEngines } from '../../testing/db.js';
+import { seedDemo } from '../seed/demo.js';
+import { decodeText, parseCsv } from './import.read.js';
+import { mapHeader, parseDateCell } from './import.schema.js';
+import { bodyToHtml, formatRowError, ImportFileError, importDocuments, summaryLine } from './import.service.js';
+
+const actor = { userId: null, name: 'cli:test', ip: 'localhost' };
+
+// GB18030 bytes of a text (TextEncoder writes only UTF-8): a table of the two-byte codes built with the
+// decoder itself, enough for the Chinese characters of these tests.
+let gbTable: Map<string, number[]> | undefined;
+function gb18030(text: string): Buffer {
+  if (!gbTable) {
+    gbTable = new Map();
+    const dec = new TextDecoder('gb18030');
+    for (let lead = 0x81; lead <= 0xfe; lead++)
+      for (let trail = 0x40; trail <= 0xfe; trail++) {
+        if (trail === 0x7f) continue;
+        const ch = dec.decode(new Uint8Array([lead, trail]));
+        if (ch.length === 1 && !gbTable.has(ch)) gbTable.set(ch, [lead, trail]);
+      }
+  }
+  const out: number[] = [];
+  for (const ch of text) {
+    if (ch.charCodeAt(0) < 0x80) out.push(ch.charCodeAt(0));
+    else out.push(...(gbTable.get(ch) ?? assert.fail(`no GB18030 code for ${ch}`)));
+  }
+  return Buffer.from(out);
+}
+
+describe('reading import files', () => {
+  test('CSV follows RFC 4180: quoted commas, doubled quotes, line breaks inside quotes, CRLF', () => {
+    const rows = parseCsv('a,b,c\r\n1,"x, y","he said ""hi"""\r\n2,"line1\nline2",\r\n');
+    assert.deepEqual(
+      rows.map((r) => r.cells),
+      [
+        ['a', 'b', 'c'],
+        ['1', 'x, y', 'he said "hi"'],
+        ['2', 'line1\nline2', ''],
+      ],
+    );
+  });
+
+  test('text is decoded as UTF-8 (with or without BOM), else as GB18030', () => {
+    assert.deepEqual(decodeText(Buffer.from('\ufeff标题', 'utf8')), { text: '标题', encoding: 'UTF-8（带 BOM）' });
+    assert.equal(decodeText(Buffer.from('标题', 'utf8')).encoding, 'UTF-8');
+    const gb = decodeText(gb18030('标题,预算公开'));
+    assert.deepEqual(gb, { text: '标题,预算公开', encoding: 'GB18030/GBK' });
+  });
+
+  test('headers are matched in Chinese or English, with notes and asterisks ignored', () => {
+    const m = mapHeader(['来源编号*', 'column', '标题（必填）', 'Date_Created', '备注']);
+    assert.deepEqual(m.positions, { source_id: 0, column: 1, title: 2, date_created: 3 });
+    assert.deepEqual(m.unknown, ['备注']);
+    assert.deepEqual(m.problems, []);
+    assert.match(mapHeader(['标题', '栏目']).problems[0], /缺少必需的列：「来源编号」、「生成日期」/);
+  });
+
+  test('dates as people type them; impossible dates are rejected', () => {
+    assert.deepEqual(parseDateCell('2017/1/5'), { date: '2017-01-05', time: null });
+    assert.deepEqual(parseDateCell('2017年11月30日'), { date: '2017-11-30', time: null });
+    assert.deepEqual(parseDateCell('2017-11-30 9:05'), { date: '2017-11-30', time: '09:05:00' });
+    assert.deepEqual(parseDateCell(new Date('2018-02-03T00:00:00Z')), { date: '2018-02-03', time: null });
+    assert.equal(parseDateCell('2017-02-30'), null);
+    assert.equal(parseDateCell('下周'), null);
+  });
+
+  test('a plain-text body becomes paragraphs, escaped; HTML is kept for the sanitizer', () => {
+    assert.equal(bodyToHtml('　　第一段 <x>\n\n第二段'), '<p>第一段 &lt;x&gt;</p><p>第二段</p>');
+    assert.equal(bodyToHtml('<p>已是 <b>HTML</b></p>'), '<p>已是 <b>HTML</b></p>');
+  });
+});
+
+const HEADER = '来源编号,栏目,标题,文号,生成日期,发布日期,主题分类,体裁分类,关键词,内容概述,正文,索引号,附件';
+
+for (const engine of testEngines()) {
+  describe(`import documents (${engine})`, () => {
+    let t: TestApp;
+    let dir: string;
+    const csv = (name: string, text: string, bom = true) => {
+      const p = path.join(dir, name);
+      fs.writeFileSync(p, `${bom ? '\ufeff' : ''}${text}`);
+      return p;
+    };
+    const auditRuns = () =>
+      t.db.kysely.selectFrom('audit_events').selectAll().where('action', '=', 'item.import').orderBy('id').execute();
+
+    before(async () => {
+      dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gongkai-import-test-'));
+      t = await createTestApp(engine, { env: { DATA_DIR: path.join(dir, 'data') } });
+      await seedDemo(t.deps);
+    });
+    after(async () => {
+      await t.dispose();
+      fs.rmSync(dir, { recursive: true, force: true });
+    });
+
+    test('good rows are imported as published items and bad rows are reported by line and field', async () => {
+      const file = csv(
+        'items.csv',
+        [
+          HEADER,
+          'OLD-1,policies,关于印发2017年部门预算公开工作方案的通知,厦湖文体〔2017〕12号,2017-03-01,2017-03-02 10:30,财政、金融、审计,通知,预算 公开,方案全文,"第一条　为做好部门预算公开工作，制定本方案。\n第二条　公开内容包括收支总表。",,',
+          'OLD-2,政策文件,,,2017-03-01,,综合政务,通知,,,,,', // missing title
+          'OLD-3,policies,生成日期写错的信息,,2017-02-30,,综合政务,通知,,,,,', // bad date
+          'OLD-4,没有这个栏目,栏目写错的信息,,2017-03-01,,综合政务,通知,,,,,', // unknown column
+          'OLD-5,ZCWJ,主题写错的信息,,2017-03-01,,不存在的主题,通知,,,,,', // unknown theme
+          'OLD-1,policies,重复的来源编号,,2017-03-01,,综合政务,通知,,,,,', // duplicate of row 2
+          'OLD-6,news,工作动态一则,,2018-05-06,,,,,,<p>HTML 正文<script>alert(1)</script></p>,HLWT-OWN-2018-001,',
+        ].join('\r\n'),
+      );
+      const r = await importDocuments(t.deps, actor, { file, organization: 'wenti' });
+      assert.equal(r.created, 2);
+      assert.equal(r.skipped, 0);
+      assert.deepEqual(r.errors.map(formatRowError), [
+        '第 3 行 字段「标题」：请输入标题。',
+        '第 4 行 字段「生成日期」：日期「2017-02-30」无效，请按 YYYY-MM-DD 格式填写，例如 2017-11-30。',
+        '第 5 行 字段「栏目」：栏目「没有这个栏目」不存在。请填写本机构栏目的网址标识、代码或名称（可在管理后台“栏目管理”中查看）。',
+        r.errors[3] && formatRowError(r.errors[3]),
+        '第 7 行 字段「来源编号」：与第 2 行的来源编号「OLD-1」重复，本行未导入。',
+      ]);
+      assert.match(
+        formatRowError(r.errors[3]),
+        /^第 6 行 字段「主题分类」：主题分类「不存在的主题」无效，可选：综合政务；/,
+      );
+      assert.equal(summaryLine(r), '新建 2 条，已存在跳过 0 条，错误 5 条');
+
+      const items = await t.db.kysely
+        .selectFrom('items')
+        .selectAll()
+        .where('source_ref', 'in', ['OLD-1', 'OLD-6'])
+        .orderBy('source_ref')
+        .execute();
+      assert.equal(items.length, 2);
+      const [one, six] = items;
+      assert.equal(one.status, 'published');
+      assert.equal(one.published_version, 1);
+      assert.match(one.index_number, /^HLWT-ZCWJ-2017-\d{5}$/);
+      assert.equal(one.doc_number, '厦湖文体〔2017〕12号');
+      assert.equal(one.first_published_at, '2017-03-02T02:30:00.000Z');
+      assert.equal(
+        one.body_html,
+        '<p>第一条　为做好部门预算公开工作，制定本方案。</p><p>第二条　公开内容包括收支总表。</p>',
+      );
+      assert.equal(six.index_number, 'HLWT-OWN-2018-001', "the agency's own index number is kept");
+      assert.equal(six.theme, '其他');
+      assert.ok(!six.body_html.includes('script'), 'HTML bodies are sanitized');
+      assert.equal(
+        six.first_published_at,
+        '2018-05-05T16:00:00.000Z',
+        'no 发布日期: the date created, Beijing midnight',
+      );
+
+      // Published means public and searchable, through the same pages as any other item.
+      const client = new TestClient(t.app);
+      const page = await client.get(`/org/wenti/items/${one.id}`);
+      assert.equal(page.status, 200);
+      assert.match(await page.text(), /关于印发2017年部门预算公开工作方案的通知/);
+      const found = await client.get(`/search?q=${encodeURIComponent('部门预算公开工作方案')}`);
+      assert.match(await found.text(), new RegExp(`/org/wenti/items/${one.id}`));
+    });
+
+    test('running the same file again creates nothing and says how many already existed', async () => {
+      const file = path.join(dir, 'items.csv');
+      const before = await t.db.kysely
+        .selectFrom('items')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirstOrThrow();
+      const r = await importDocuments(t.deps, actor, { file, organization: 'HLWT' });
+      assert.equal(summaryLine(r), '新建 0 条，已存在跳过 2 条，错误 5 条');
+      const afterCount = await t.db.kysely
+        .selectFrom('items')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirstOrThrow();
+      assert.equal(Number(afterCount.n), Number(before.n));
+    });
+
+    test('each run writes one audit event with who, the file and the counts; a dry run writes nothing', async () => {
+      const runs = await auditRuns();
+      assert.equal(runs.length, 2);
+      const last = runs[1];
+      assert.equal(last.actor_name, 'cli:test');
+      assert.equal(last.summary, '导入信息（items.csv）：新建 0 条，已存在跳过 2 条，错误 5 条');
+      const after = JSON.parse(last.after_json ?? '{}');
+      assert.equal(after.file, 'items.csv');
+      assert.deepEqual([after.rows, after.created, after.skipped, after.error_rows], [7, 0, 2, 5]);
+      assert.equal(after.first_errors[0], '第 3 行 字段「标题」：请输入标题。');
+
+      const file = csv('dry.csv', `${HEADER}\nDRY-1,policies,试运行的信息,,2019-01-01,,,,,,,,`);
+      const r = await importDocuments(t.deps, actor, { file, organization: 'wenti', dryRun: true });
+      assert.equal(summaryLine(r), '试运行（未写入）：将新建 1 条，已存在跳过 0 条，错误 0 条');
+      assert.equal((await auditRuns()).length, 2);
+      const none = await t.db.kysely.selectFrom('items').select('id').where('source_ref', '=', 'DRY-1').execute();
+      assert.equal(none.length, 0);
+    });
+
+    test('a GB18030 (GBK) CSV from Excel is read', async () => {
+      const file = path.join(dir, 'gbk.csv');
+      fs.writeFileSync(file, gb18030('来源编号,栏目,标题,生成日期\r\nGBK-1,policies,预算公开通知,2016-06-01\r\n'));
+      const r = await importDocuments(t.deps, actor, { file, organization: 'wenti' });
+      assert.equal(r.detail, 'GB18030/GBK');
+      assert.equal(r.created, 1, JSON.stringify(r.errors));
+      const row = await t.db.kysely
+        .selectFrom('items')
+        .select(['title', 'date_created'])
+        .where('source_ref', '=', 'GBK-1')
+        .executeTakeFirstOrThrow();
+      assert.deepEqual(row, { title: '预算公开通知', date_created: '2016-06-01' });
+    });
+
+    test('the first sheet of an XLSX file is read, English headers and date cells included', async () => {
+      const wb = new ExcelJS.Workbook();
+      const ws = wb.addWorksheet('信息');
+      wb.addWorksheet('说明').addRow(['这张表不导入']);
+      ws.addRow(['source_id', 'column', 'title', 'date_created', 'published_at', 'genre', 'body']);
+      ws.addRow([
+        'X-1',
+        'plans',
+        '2020年工作计划',
+        new Date('2020-01-10T00:00:00Z'),
+        '2020-01-15',
+        '计划',
+        '一、总体要求\n二、主要任务',
+      ]);
+      ws.addRow([]);
+      ws.addRow(['X-2', 'plans', '体裁写错', '2020-01-10', '', '便条', '']);
+      const file = path.join(dir, 'items.xlsx');
+      await wb.xlsx.writeFile(file);
+      const r = await importDocuments(t.deps, actor, { file, organization: 'wenti' });
+      assert.equal(r.format, 'xlsx');
+      assert.equal(r.detail, '工作表「信息」');
+      assert.equal(r.created, 1);
+      assert.deepEqual(
+        r.errors.map((e) => [e.line, e.field]),
+        [[4, 'genre']],
+      );
+      const row = await t.db.kysely
+        .selectFrom('items')
+        .select(['title', 'date_created', 'genre', 'body_html'])
+        .where('source_ref', '=', 'X-1')
+        .executeTakeFirstOrThrow();
+      assert.deepEqual(row, {
+        title: '2020年工作计划',
+        date_created: '2020-01-10',
+        genre: '计划',
+        body_html: '<p>一、总体要求</p><p>二、主要任务</p>',
+      });
+    });
+
+    test('attachments are checked from their bytes, stored once and frozen into the published version', async () => {
+      const files = path.join(dir, 'files');
+      fs.mkdirSync(files);
+      const pdf = Buffer.from('%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n');
+      fs.writeFileSync(path.join(files, '方案.pdf'), pdf);
+      fs.writeFileSync(path.join(files, '附表.pdf'), pdf); // same bytes, second name
+      fs.writeFileSync(path.join(files, '假的.pdf'), '<html>not a pdf</html>');
+      const file = csv(
+        'att.csv',
+        [
+          HEADER,
+          'ATT-1,policies,带附件的信息,,2021-04-01,,,,,,正文,,方案.pdf；附表.pdf',
+          'ATT-2,policies,附件格式不对,,2021-04-01,,,,,,正文,,假的.pdf',
+          'ATT-3,policies,附件不存在,,2021-04-01,,,,,,正文,,没有.pdf',
+          'ATT-4,policies,跳出目录,,2021-04-01,,,,,,正文,,../items.csv',
+        ].join('\n'),
+      );
+      const noDir = await importDocuments(t.deps, actor, { file, organization: 'wenti', dryRun: true });
+      assert.match(formatRowError(noDir.errors[0]), /第 2 行 字段「附件」：本行列有附件，但没有指定附件目录/);
+
+      const r = await importDocuments(t.deps, actor, { file, organization: 'wenti', attachmentsDir: files });
+      assert.equal(r.created, 1);
+      assert.deepEqual(
+        r.errors.map((e) => [e.line, e.field]),
+        [
+          [3, 'attachments'],
+          [4, 'attachments'],
+          [5, 'attachments'],
+        ],
+      );
+      assert.match(r.errors[0].message, /「假的\.pdf」的实际格式无法识别/);
+      const item = await t.db.kysely
+        .selectFrom('items')
+        .select('id')
+        .where('source_ref', '=', 'ATT-1')
+        .executeTakeFirstOrThrow();
+      const rows = await t.db.kysely
+        .selectFrom('item_attachments')
+        .select(['filename', 'file_sha256', 'sort_order'])
+        .where('item_id', '=', item.id)
+        .orderBy('sort_order')
+        .execute();
+      assert.deepEqual(
+        rows.map((a) => a.filename),
+        ['方案.pdf', '附表.pdf'],
+      );
+      assert.equal(rows[0].file_sha256, rows[1].file_sha256, 'the same bytes are stored once');
+      const v = await t.db.kysely
+        .selectFrom('item_versions')
+        .select('attachments_json')
+        .where('item_id', '=', item.id)
+        .executeTakeFirstOrThrow();
+      const frozen = JSON.parse(v.attachments_json);
+      assert.deepEqual(
+        frozen.map((a: { filename: string; ext: string; size: number }) => [a.filename, a.ext, a.size]),
+        [
+          ['方案.pdf', 'pdf', pdf.length],
+          ['附表.pdf', 'pdf', pdf.length],
+        ],
+      );
+      const page = await new TestClient(t.app).get(`/org/wenti/items/${item.id}`);
+      const html = await page.text();
+      assert.match(html, /方案\.pdf/);
+      assert.ok(fs.existsSync(path.join(dir, 'data', 'files', rows[0].file_sha256.slice(0, 2))));
+
+      const again = await importDocuments(t.deps, actor, { file, organization: 'wenti', attachmentsDir: files });
+      assert.equal(again.created, 0);
+      assert.equal(again.skipped, 1);
+      const still = await t.db.kysely
+        .selectFrom('item_attachments')
+        .select('id')
+        .where('item_id', '=', item.id)
+        .execute();
+      assert.equal(still.length, 2, 'a re-run attaches nothing twice');
+    });
+
+    test('an index number another item already uses is a bad row, not a failed batch', async () => {
+      const file = csv(
+        'idx.csv',
+        [
+          HEADER,
+          'IDX-1,policies,索引号冲突,,2022-01-01,,,,,,,HLWT-OWN-2018-001,',
+          'IDX-2,policies,正常的一行,,2022-01-01,,,,,,,,',
+        ].join('\n'),
+      );
+      const r = await importDocuments(t.deps, actor, { file, organization: 'wenti', batchSize: 1 });
+      assert.equal(r.created, 1);
+      assert.deepEqual(r.errors.map(formatRowError), [
+        '第 2 行 字段「索引号」：索引号「HLWT-OWN-2018-001」已被其他信息使用。',
+      ]);
+    });
+
+    test('a file that cannot be read is an error of the whole run, and nothing is audited', async () => {
+      const runs = (await auditRuns()).length;
+      await assert.rejects(
+        importDocuments(t.deps, actor, { file: path.join(dir, 'missing.csv'), organization: 'wenti' }),
+        (e) => e instanceof ImportFileError && /找不到文件/.test(e.message),
+      );
+      const noKey = csv('nokey.csv', '标题,栏目\n一,policies\n');
+      await assert.rejects(
+        importDocuments(t.deps, actor, { file: noKey, organization: 'wenti' }),
+        (e) => e instanceof ImportFileError && /缺少必需的列：「来源编号」、「生成日期」/.test(e.message),
+      );
+      await assert.rejects(
+        importDocuments(t.deps, actor, { file: noKey, organization: 'nosuch' }),
+        /机构「nosuch」不存在/,
+      );
+      assert.equal((await auditRuns()).length, runs);
+    });
+  });
+}
+
+describe('gongkai import documents (the command)', () => {
+  let dir: string;
+  const run = (args: string[]) => {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/main.ts', ...args], {
+      env: { ...process.env, DATA_DIR: path.join(dir, 'data'), DATABASE_URL: '', LOG_LEVEL: 'warn' },
+      encoding: 'utf8',
+    });
+    return { code: r.status, out: r.stdout, err: r.stderr };
+  };
+  before(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gongkai-import-cli-'));
+    assert.equal(run(['seed', '--demo']).code, 0);
+  });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  test('bad rows are listed and the exit code is 0; --strict makes it 1; an unreadable file is 1', () => {
+    const file = path.join(dir, 'a.csv');
+    fs.writeFileSync(
+      file,
+      `\ufeff${HEADER},备注\nC-1,policies,命令行导入的信息,,2019-05-05,,,,,,正文,,,x\nC-2,policies,日期错误,,2019-05-50,,,,,,,,,\n`,
+    );
+    const first = run(['import', 'documents', file, '--org', 'wenti']);
+    assert.equal(first.code, 0, first.err);
+    assert.match(first.out, /CSV，UTF-8（带 BOM），2 行数据）→ 厦门市湖里区文体出版旅游局/);
+    assert.match(first.out, /提示：以下列不认识，已忽略：「备注」/);
+    assert.match(first.out, /第 3 行 字段「生成日期」：日期「2019-05-50」无效/);
+    assert.match(first.out, /新建 1 条，已存在跳过 0 条，错误 1 条。用时/);
+    assert.match(
+      first.err,
+      /导入进度：2\/2 行（100%）/,
+      'progress goes to stderr as plain lines when it is not a terminal',
+    );
+
+    const strict = run(['import', 'documents', file, '--org', 'wenti', '--strict']);
+    assert.equal(strict.code, 1);
+    assert.match(strict.out, /新建 0 条，已存在跳过 1 条，错误 1 条/);
+
+    const missing = run(['import', 'documents', path.join(dir, 'none.xlsx'), '--org', 'wenti']);
+    assert.equal(missing.code, 1);
+    assert.match(missing.err, /找不到文件/);
+    const noOrg = run(['import', 'documents', file, '--org', 'nosuch']);
+    assert.equal(noOrg.code, 1);
+    assert.match(noOrg.err, /机构「nosuch」不存在/);
+  });
+});
