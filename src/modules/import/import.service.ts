@@ -10,8 +10,11 @@ import { ATTACHMENT_TYPES, detectType, storeFile } from '../../platform/files/fi
 import { beijingDate } from '../../platform/time.js';
 import { type Column, directoryOf } from '../directory/directory.service.js';
 import { orgTree } from '../organizations/organizations.service.js';
+import { DEFAULT_INDEX_PATTERN, INDEX_PATTERN_SETTING, renderPattern } from '../publishing/index-number.js';
+import { getSetting } from '../publishing/publishing.repository.js';
 import { type ImportedItem, importPublished } from '../publishing/publishing.service.js';
 import { ImportFileError, readSheet } from './import.read.js';
+import { advanceSequence, existingSourceRefs, takenIndexNumbers } from './import.repository.js';
 import { FIELDS, type Field, fieldLabel, type ImportRow, importRow, mapHeader, rowInput } from './import.schema.js';
 
 // `gongkai import documents`: loads an agency's existing, already published items from a spreadsheet.
@@ -79,6 +82,7 @@ interface Prepared {
   line: number;
   row: ImportRow;
   item: ImportedItem;
+  columnCode: string;
   /** Absolute paths of the attachments, in order. */
   files: { path: string; name: string }[];
 }
@@ -167,12 +171,6 @@ function errorsOf(line: number, e: unknown): RowError[] {
   }
   if (e instanceof AppError) return [{ line, field: null, message: e.message }];
   return [{ line, field: null, message: `保存失败：${(e as Error).message}` }];
-}
-
-async function chunkedSelect<T>(values: string[], size: number, run: (chunk: string[]) => Promise<T[]>): Promise<T[]> {
-  const out: T[] = [];
-  for (let i = 0; i < values.length; i += size) out.push(...(await run(values.slice(i, i + size))));
-  return out;
 }
 
 /**
@@ -279,6 +277,7 @@ export async function importDocuments(deps: Deps, actor: Actor, o: ImportOptions
       line: r.line,
       row,
       files,
+      columnCode: (column as Column).code,
       item: {
         sourceRef: row.source_id,
         columnId: (column as Column).id,
@@ -299,30 +298,14 @@ export async function importDocuments(deps: Deps, actor: Actor, o: ImportOptions
   // What the database already holds: source ids of this organization (skipped), and index numbers kept
   // from the file that another item already uses (an error for that row, not a failed batch).
   const k = deps.db.kysely;
-  const existing = new Set(
-    (
-      await chunkedSelect(
-        prepared.map((p) => p.row.source_id),
-        500,
-        (chunk) =>
-          k
-            .selectFrom('items')
-            .select('source_ref')
-            .where('organization_id', '=', org.id)
-            .where('source_ref', 'in', chunk)
-            .execute(),
-      )
-    ).map((x) => x.source_ref),
+  const existing = await existingSourceRefs(
+    k,
+    org.id,
+    prepared.map((p) => p.row.source_id),
   );
-  const wanted = prepared.filter((p) => p.item.indexNumber && !existing.has(p.row.source_id));
-  const taken = new Set(
-    (
-      await chunkedSelect(
-        wanted.map((p) => p.item.indexNumber!),
-        500,
-        (chunk) => k.selectFrom('items').select('index_number').where('index_number', 'in', chunk).execute(),
-      )
-    ).map((x) => x.index_number),
+  const taken = await takenIndexNumbers(
+    k,
+    prepared.filter((p) => p.item.indexNumber && !existing.has(p.row.source_id)).map((p) => p.item.indexNumber!),
   );
   const ready: Prepared[] = [];
   for (const p of prepared) {
@@ -365,7 +348,28 @@ export async function importDocuments(deps: Deps, actor: Actor, o: ImportOptions
           attachments.push({ ...stored, filename: f.name });
         }
       }
-      return importPublished(fdeps, actor, org.id, { ...p.item, attachments }, trx);
+      const r = await importPublished(fdeps, actor, org.id, { ...p.item, attachments }, trx);
+      if (r.created && p.item.indexNumber) await keepSequenceAhead(trx, p);
+      return r;
+    };
+    // An agency's own index number written in this platform's pattern (HLWT-ZCWJ-2017-00042) must not be
+    // handed out again when the next item of that column and year is drafted: move the sequence past it.
+    const pattern = (await getSetting(k, INDEX_PATTERN_SETTING)) ?? DEFAULT_INDEX_PATTERN;
+    const keepSequenceAhead = async (trx: Kysely<Database>, p: Prepared) => {
+      const rendered = renderPattern(pattern, {
+        org: org.code,
+        column: p.columnCode,
+        year: Number(p.item.dateCreated.slice(0, 4)),
+      });
+      const m = rendered.match(/\{seq(?::(\d+))?\}/);
+      const [before, after] = m
+        ? [rendered.slice(0, m.index), rendered.slice(m.index! + m[0].length)]
+        : [`${rendered}-`, ''];
+      const n = p.item.indexNumber!;
+      if (!n.startsWith(before) || !n.endsWith(after)) return;
+      const digits = n.slice(before.length, n.length - after.length);
+      if (!/^\d{1,9}$/.test(digits)) return;
+      await advanceSequence(trx, m ? rendered.replace(m[0], '#') : `${rendered}-#`, Number(digits) + 1);
     };
     try {
       for (let i = 0; i < ready.length; i += batchSize) {

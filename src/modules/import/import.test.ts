@@ -347,6 +347,29 @@ for (const engine of testEngines()) {
       ]);
     });
 
+    test("an agency's own number in the platform's pattern moves the sequence past it", async () => {
+      const file = csv(
+        'seq.csv',
+        [
+          HEADER,
+          'SEQ-1,policies,自带索引号,,2015-01-01,,,,,,,HLWT-ZCWJ-2015-00099,',
+          'SEQ-2,policies,分配索引号,,2015-02-01,,,,,,,,',
+        ].join('\n'),
+      );
+      const r = await importDocuments(t.deps, actor, { file, organization: 'wenti' });
+      assert.equal(r.created, 2, JSON.stringify(r.errors));
+      const rows = await t.db.kysely
+        .selectFrom('items')
+        .select(['source_ref', 'index_number'])
+        .where('source_ref', 'in', ['SEQ-1', 'SEQ-2'])
+        .orderBy('source_ref')
+        .execute();
+      assert.deepEqual(
+        rows.map((x) => x.index_number),
+        ['HLWT-ZCWJ-2015-00099', 'HLWT-ZCWJ-2015-00100'],
+      );
+    });
+
     test('a file that cannot be read is an error of the whole run, and nothing is audited', async () => {
       const runs = (await auditRuns()).length;
       await assert.rejects(
