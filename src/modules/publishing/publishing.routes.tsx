@@ -222,9 +222,8 @@ export function publishingConsoleRoutes(deps: Deps) {
   const p = (c: C) => c.get('principal') as Principal;
 
   const chooseOrg = async (c: C, perm: 'item.view' | 'item.draft') => {
-    const orgs = (await orgTree(deps)).all.filter((o) => o.active);
     const tree = await orgTree(deps);
-    const mine = orgs.filter((o) => can(p(c), perm, tree.chain(o.id)));
+    const mine = tree.all.filter((o) => o.active).filter((o) => can(p(c), perm, tree.chain(o.id)));
     const wanted = Number(c.req.query('org'));
     return { orgs: mine, org: mine.find((o) => o.id === wanted) ?? mine[0] };
   };

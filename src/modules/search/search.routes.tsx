@@ -3,7 +3,7 @@ import type { AppEnv, Deps } from '../../platform/context.js';
 import { htmlToText } from '../../platform/html/sanitize.js';
 import { portalPage } from '../../platform/http/portal.js';
 import { search, type TextPart } from '../../platform/search/search.service.js';
-import { formatDateTime } from '../../platform/time.js';
+import { beijingDate, formatDateTime } from '../../platform/time.js';
 import { directoryOf } from '../directory/directory.service.js';
 import { orgTree } from '../organizations/organizations.service.js';
 import { itemHref } from '../publishing/views/public.js';
@@ -63,7 +63,7 @@ export function searchRoutes(deps: Deps) {
       if (p > 1) s.set('page', String(p));
       return `/search?${s}`;
     };
-    const thisYear = new Date().getUTCFullYear();
+    const thisYear = Number(beijingDate(deps.clock()).slice(0, 4));
     return portalPage(c, deps, {
       title: q ? `搜索：${q}` : '搜索',
       org: null,

@@ -202,7 +202,7 @@ export interface PublicItemView {
 
 export function WithdrawnBanner({ w }: { w: NonNullable<PublicItemView['withdrawn']> }) {
   return (
-    <div class="banner banner-withdrawn" role="alert">
+    <div class="banner banner-withdrawn" role="note" aria-label="撤回说明">
       <p>
         <strong>
           本信息已于 {day(w.at)} 撤回（{WITHDRAWAL_REASONS[w.reason]}）。
