@@ -2,16 +2,19 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type { Browser, BrowserContextOptions, Locator, Page, Response } from 'playwright-core';
+import type { Browser, BrowserContextOptions, Page } from 'playwright-core';
 import {
   checkA11y,
+  clickAndWait,
   e2eEngines,
   formatA11y,
+  freshTotpCode,
   launchBrowser,
   newContext,
+  pathOf,
+  signIn,
   startServer,
   type TestServer,
-  totpCode,
 } from './support.js';
 
 // Browser journeys over the platform: an administrator's first sign-in with the required TOTP binding,
@@ -27,14 +30,6 @@ const SKIP = process.env.GONGKAI_E2E_CHROMIUM
 const DISTRICT = '厦门市湖里区人民政府';
 const WIDTHS = [375, 1280] as const;
 
-/** Clicks and waits for the navigation the click causes; resolves with the final main response. */
-async function clickAndWait(page: Page, target: Locator): Promise<Response | null> {
-  const [res] = await Promise.all([page.waitForNavigation(), target.click()]);
-  return res;
-}
-
-const pathOf = (page: Page) => new URL(page.url()).pathname;
-
 /** Console errors and uncaught page errors, to show that pages run under the enforced CSP. */
 function collectErrors(page: Page): string[] {
   const errors: string[] = [];
@@ -45,43 +40,6 @@ function collectErrors(page: Page): string[] {
   });
   page.on('pageerror', (e) => errors.push(e.message));
   return errors;
-}
-
-/**
- * Signs in through /console/sign-in and completes the second step: binds TOTP when the account is sent to
- * set it up (returning the new secret), or enters the current code when it already has TOTP.
- */
-async function signIn(
-  page: Page,
-  username: string,
-  password: string,
-  totpSecret?: string,
-): Promise<{ totpSecret?: string; landed: string }> {
-  await page.goto('/console/sign-in');
-  await page.getByLabel('用户名').fill(username);
-  await page.getByLabel('密码').fill(password);
-  const res = await clickAndWait(page, page.getByRole('button', { name: '登录' }));
-  assert.equal(res?.status(), 200, `sign-in as ${username} answered ${res?.status()} at ${page.url()}`);
-  if (pathOf(page) === '/console/sign-in/code') {
-    assert.ok(totpSecret, `${username} has TOTP but no secret was given`);
-    await page.getByLabel('动态口令').fill(totpCode(totpSecret));
-    let r = await clickAndWait(page, page.getByRole('button', { name: '验证' }));
-    if (r?.status() === 422) {
-      // The current code was already used in this period (a server may refuse replays): the next period's
-      // code is within the accepted window and has not been used.
-      await page.getByLabel('动态口令').fill(totpCode(totpSecret, Date.now() + 30_000));
-      r = await clickAndWait(page, page.getByRole('button', { name: '验证' }));
-    }
-    assert.equal(r?.status(), 200, `the code step answered ${r?.status()}`);
-  } else if (pathOf(page) === '/console/account/totp') {
-    const secret = (await page.locator('#totp-secret').textContent())?.trim() ?? '';
-    assert.match(secret, /^[A-Z2-7]{16,}$/, 'the TOTP secret is shown as base32');
-    await page.getByLabel('动态口令').fill(totpCode(secret));
-    const r = await clickAndWait(page, page.getByRole('button', { name: '完成绑定' }));
-    assert.equal(r?.status(), 200, `binding TOTP answered ${r?.status()}`);
-    totpSecret = secret;
-  }
-  return { totpSecret, landed: pathOf(page) };
 }
 
 async function signOut(page: Page) {
@@ -153,7 +111,7 @@ else
             const totpPageViolations = await checkA11y(page);
             // Injecting axe under the enforced CSP logs the refusal of its script tag: that is the test's doing.
             errors.splice(seen);
-            await page.getByLabel('动态口令').fill(totpCode(secret));
+            await page.getByLabel('动态口令').fill(await freshTotpCode(secret));
             const bound = await clickAndWait(page, page.getByRole('button', { name: '完成绑定' }));
             assert.equal(bound?.status(), 200);
             assert.equal(pathOf(page), '/console');

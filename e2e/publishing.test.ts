@@ -1,16 +1,18 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { Browser, BrowserContext, BrowserContextOptions, Locator, Page, Response } from 'playwright-core';
+import type { Browser, BrowserContext, BrowserContextOptions, Locator, Page } from 'playwright-core';
 import { type SmtpSink, startSmtpSink } from '../src/platform/mail/smtp-sink.js';
 import {
   checkA11y,
+  clickAndWait,
   e2eEngines,
   formatA11y,
   launchBrowser,
   newContext,
+  pathOf,
+  signIn,
   startServer,
   type TestServer,
-  totpCode,
 } from './support.js';
 
 // The proactive-disclosure journey in the browser (issue 3, "Browser journey"): a visitor subscribes to the
@@ -99,51 +101,8 @@ function minimalPdf(): Buffer {
   return Buffer.from(out, 'latin1');
 }
 
-/** Clicks and waits for the navigation the click causes; resolves with the final main response. */
-async function clickAndWait(page: Page, target: Locator): Promise<Response | null> {
-  const [res] = await Promise.all([page.waitForNavigation(), target.click()]);
-  return res;
-}
-
-const pathOf = (page: Page) => new URL(page.url()).pathname;
-
 async function flash(page: Page, text: string | RegExp) {
   await page.getByRole('status').filter({ hasText: text }).first().waitFor();
-}
-
-/**
- * Signs in through /console/sign-in and completes the second step: binds TOTP when the account is sent to
- * set it up (returning the new secret), or enters the current code when it already has TOTP.
- */
-async function signIn(
-  page: Page,
-  username: string,
-  password: string,
-  totpSecret?: string,
-): Promise<{ totpSecret?: string; landed: string }> {
-  await page.goto('/console/sign-in');
-  await page.getByLabel('用户名').fill(username);
-  await page.getByLabel('密码').fill(password);
-  const res = await clickAndWait(page, page.getByRole('button', { name: '登录' }));
-  assert.equal(res?.status(), 200, `sign-in as ${username} answered ${res?.status()} at ${page.url()}`);
-  if (pathOf(page) === '/console/sign-in/code') {
-    assert.ok(totpSecret, `${username} has TOTP but no secret was given`);
-    await page.getByLabel('动态口令').fill(totpCode(totpSecret));
-    let r = await clickAndWait(page, page.getByRole('button', { name: '验证' }));
-    if (r?.status() === 422) {
-      await page.getByLabel('动态口令').fill(totpCode(totpSecret, Date.now() + 30_000));
-      r = await clickAndWait(page, page.getByRole('button', { name: '验证' }));
-    }
-    assert.equal(r?.status(), 200, `the code step answered ${r?.status()}`);
-  } else if (pathOf(page) === '/console/account/totp') {
-    const secret = (await page.locator('#totp-secret').textContent())?.trim() ?? '';
-    assert.match(secret, /^[A-Z2-7]{16,}$/, 'the TOTP secret is shown as base32');
-    await page.getByLabel('动态口令').fill(totpCode(secret));
-    const r = await clickAndWait(page, page.getByRole('button', { name: '完成绑定' }));
-    assert.equal(r?.status(), 200, `binding TOTP answered ${r?.status()}`);
-    totpSecret = secret;
-  }
-  return { totpSecret, landed: pathOf(page) };
 }
 
 interface Staff {
@@ -549,7 +508,7 @@ else
           res = await visitor.goto(publicPath);
           assert.equal(res?.status(), 200, 'an out-of-date item keeps answering 200');
           const banner = visitor.locator('.banner-withdrawn');
-          assert.equal(await banner.getAttribute('role'), 'alert');
+          assert.equal(await banner.getAttribute('role'), 'note');
           assert.match(await text(banner), /^本信息已于 \d{4}-\d{2}-\d{2} 撤回（已过时）。/);
           assert.ok((await text(banner)).includes(WITHDRAW_NOTE), 'the banner shows the note');
           assert.equal(await text(visitor.locator('h1')), TITLE, 'the content stays under the banner');

@@ -13,7 +13,15 @@ import { fileURLToPath } from 'node:url';
 import type { Result as AxeResult, NodeResult } from 'axe-core';
 import * as OTPAuth from 'otpauth';
 import pg from 'pg';
-import { type Browser, type BrowserContext, type BrowserContextOptions, chromium, type Page } from 'playwright-core';
+import {
+  type Browser,
+  type BrowserContext,
+  type BrowserContextOptions,
+  chromium,
+  type Locator,
+  type Page,
+  type Response,
+} from 'playwright-core';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -352,4 +360,67 @@ export function totpCode(secretBase32OrUri: string, at: number = Date.now()): st
       });
   if (!(totp instanceof OTPAuth.TOTP)) throw new Error('totpCode: not a TOTP secret');
   return totp.generate({ timestamp: at });
+}
+
+/** The server accepts a code once: its step must be later than the last accepted step (no replay). */
+const lastStepUsed = new Map<string, number>();
+const STEP_MS = 30_000;
+
+/**
+ * A TOTP code the server has not yet accepted for this secret: the current step's, or the next one when the
+ * current one was spent by an earlier sign-in in this process (the server's window is one step either side).
+ * When even that is spent, waits for the clock to catch up. Records the step as spent.
+ */
+export async function freshTotpCode(secret: string): Promise<string> {
+  const key = secret.trim().toUpperCase();
+  let step = Math.floor(Date.now() / STEP_MS);
+  const last = lastStepUsed.get(key);
+  if (last !== undefined && step <= last) step = last + 1;
+  const lead = step - Math.floor(Date.now() / STEP_MS);
+  // One step ahead is accepted; two or more would not be: wait until the step before it has begun.
+  if (lead > 1) await new Promise((r) => setTimeout(r, (step - 1) * STEP_MS - Date.now() + 500));
+  lastStepUsed.set(key, step);
+  return totpCode(secret, step * STEP_MS + 1_000);
+}
+
+// ---------------------------------------------------------------- page helpers
+
+/** Clicks and waits for the navigation the click causes; resolves with the final main response. */
+export async function clickAndWait(page: Page, target: Locator): Promise<Response | null> {
+  const [res] = await Promise.all([page.waitForNavigation(), target.click()]);
+  return res;
+}
+
+/** The path of the page's current address. */
+export const pathOf = (page: Page): string => new URL(page.url()).pathname;
+
+/**
+ * Signs in through /console/sign-in and completes the second step: binds TOTP when the account is sent to
+ * set it up (returning the new secret), or enters a fresh code when it already has TOTP.
+ */
+export async function signIn(
+  page: Page,
+  username: string,
+  password: string,
+  totpSecret?: string,
+): Promise<{ totpSecret?: string; landed: string }> {
+  await page.goto('/console/sign-in');
+  await page.getByLabel('用户名').fill(username);
+  await page.getByLabel('密码').fill(password);
+  const res = await clickAndWait(page, page.getByRole('button', { name: '登录' }));
+  if (res?.status() !== 200) throw new Error(`sign-in as ${username} answered ${res?.status()} at ${page.url()}`);
+  if (pathOf(page) === '/console/sign-in/code') {
+    if (!totpSecret) throw new Error(`${username} has TOTP but no secret was given`);
+    await page.getByLabel('动态口令').fill(await freshTotpCode(totpSecret));
+    const r = await clickAndWait(page, page.getByRole('button', { name: '验证' }));
+    if (r?.status() !== 200) throw new Error(`the code step answered ${r?.status()}`);
+  } else if (pathOf(page) === '/console/account/totp') {
+    const secret = (await page.locator('#totp-secret').textContent())?.trim() ?? '';
+    if (!/^[A-Z2-7]{16,}$/.test(secret)) throw new Error(`the TOTP secret is not shown as base32: ${secret}`);
+    await page.getByLabel('动态口令').fill(await freshTotpCode(secret));
+    const r = await clickAndWait(page, page.getByRole('button', { name: '完成绑定' }));
+    if (r?.status() !== 200) throw new Error(`binding TOTP answered ${r?.status()}`);
+    totpSecret = secret;
+  }
+  return { totpSecret, landed: pathOf(page) };
 }
