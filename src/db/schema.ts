@@ -1,4 +1,10 @@
 import type { Generated } from 'kysely';
+import type {
+  PolicyIssuerTable,
+  PolicyRelationTable,
+  PolicyStatusChangeTable,
+  PolicyTable,
+} from '../modules/policies/policies.table.js';
 
 // One Database interface made of every feature's tables. Timestamps are ISO-8601 UTC strings and
 // dates are YYYY-MM-DD strings on both engines, so values compare and sort the same everywhere.
@@ -352,4 +358,8 @@ export interface Database {
   webhooks: WebhookTable;
   webhook_deliveries: WebhookDeliveryTable;
   api_tokens: ApiTokenTable;
+  policies: PolicyTable;
+  policy_issuers: PolicyIssuerTable;
+  policy_relations: PolicyRelationTable;
+  policy_status_changes: PolicyStatusChangeTable;
 }

@@ -11,6 +11,7 @@ import { directoryOf, ensureStandardDirectory } from './directory/directory.serv
 import { feedRoutes, registerFeeds } from './feeds/feeds.routes.js';
 import { addAgencyHomeSection } from './organizations/organizations.routes.js';
 import { onOrganizationCreated } from './organizations/organizations.service.js';
+import { registerPolicyHooks } from './policies/policies.service.js';
 import { publishingConsoleRoutes, publishingPublicRoutes } from './publishing/publishing.routes.js';
 import { dueItems, publishedPage } from './publishing/publishing.service.js';
 import { columnHref, ItemList } from './publishing/views/public.js';
@@ -37,6 +38,7 @@ export function registerModules() {
   registerFeeds();
   registerSubscriptions();
   registerWebhookHooks();
+  registerPolicyHooks();
   addAgencyHomeSection(10, async (deps, org) => {
     const dir = await directoryOf(deps, org.id);
     const { items } = await publishedPage(deps, { organizationId: org.id }, 1, 8);
