@@ -1,5 +1,9 @@
 import type { Generated } from 'kysely';
 import type {
+  InterpretationPolicyTable,
+  InterpretationTable,
+  PolicyCampaignEntryTable,
+  PolicyCampaignTable,
   PolicyIssuerTable,
   PolicyRelationTable,
   PolicyStatusChangeTable,
@@ -362,4 +366,8 @@ export interface Database {
   policy_issuers: PolicyIssuerTable;
   policy_relations: PolicyRelationTable;
   policy_status_changes: PolicyStatusChangeTable;
+  interpretations: InterpretationTable;
+  interpretation_policies: InterpretationPolicyTable;
+  policy_campaigns: PolicyCampaignTable;
+  policy_campaign_entries: PolicyCampaignEntryTable;
 }

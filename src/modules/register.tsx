@@ -11,7 +11,7 @@ import { directoryOf, ensureStandardDirectory } from './directory/directory.serv
 import { feedRoutes, registerFeeds } from './feeds/feeds.routes.js';
 import { addAgencyHomeSection } from './organizations/organizations.routes.js';
 import { onOrganizationCreated } from './organizations/organizations.service.js';
-import { registerPolicyHooks } from './policies/policies.service.js';
+import { policyRoutes, registerPolicies } from './policies/policies.routes.js';
 import { publishingConsoleRoutes, publishingPublicRoutes } from './publishing/publishing.routes.js';
 import { dueItems, publishedPage } from './publishing/publishing.service.js';
 import { columnHref, ItemList } from './publishing/views/public.js';
@@ -38,7 +38,7 @@ export function registerModules() {
   registerFeeds();
   registerSubscriptions();
   registerWebhookHooks();
-  registerPolicyHooks();
+  registerPolicies();
   addAgencyHomeSection(10, async (deps, org) => {
     const dir = await directoryOf(deps, org.id);
     const { items } = await publishedPage(deps, { organizationId: org.id }, 1, 8);
@@ -91,5 +91,6 @@ export function moduleRoutes(deps: Deps): Hono<AppEnv>[] {
     webhookRoutes(deps),
     apiV1Routes(deps),
     apiTokenRoutes(deps),
+    ...policyRoutes(deps),
   ];
 }

@@ -22,6 +22,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('status', 'text', (c) => c.notNull().defaultTo('pending'))
     .addColumn('status_since', 'text')
     .addColumn('status_by_policy_id', 'integer', (c) => c.references('policies.id'))
+    .addColumn('interpretation_waiver', 'text', (c) => c.notNull().defaultTo(''))
+    .addColumn('waiver_accepted_by', 'integer', (c) => c.references('users.id'))
     .addColumn('created_at', 'text', notNull)
     .addColumn('updated_at', 'text', notNull)
     .execute();
@@ -67,10 +69,64 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .on('policy_status_changes')
     .columns(['policy_id'])
     .execute();
+
+  await withId(db, db.schema.createTable('interpretations'))
+    .addColumn('item_id', 'integer', (c) => c.notNull().unique().references('items.id'))
+    .addColumn('organization_id', 'integer', (c) => c.notNull().references('organizations.id'))
+    .addColumn('form', 'text', notNull)
+    .addColumn('responsible_organization_id', 'integer', (c) => c.notNull().references('organizations.id'))
+    .addColumn('by_principal', 'integer', (c) => c.notNull().defaultTo(0))
+    .addColumn('principal_name', 'text', (c) => c.notNull().defaultTo(''))
+    .addColumn('video_sha256', 'text')
+    .addColumn('poster_sha256', 'text')
+    .addColumn('captions_sha256', 'text')
+    .addColumn('transcript_html', 'text', (c) => c.notNull().defaultTo(''))
+    .addColumn('created_at', 'text', notNull)
+    .addColumn('updated_at', 'text', notNull)
+    .execute();
+  await withId(db, db.schema.createTable('interpretation_policies'))
+    .addColumn('interpretation_id', 'integer', (c) => c.notNull().references('interpretations.id'))
+    .addColumn('policy_id', 'integer', (c) => c.notNull().references('policies.id'))
+    .addUniqueConstraint('interpretation_policies_unique', ['interpretation_id', 'policy_id'])
+    .execute();
+  await db.schema
+    .createIndex('interpretation_policies_policy')
+    .on('interpretation_policies')
+    .columns(['policy_id'])
+    .execute();
+
+  await withId(db, db.schema.createTable('policy_campaigns'))
+    .addColumn('organization_id', 'integer', (c) => c.notNull().references('organizations.id'))
+    .addColumn('name', 'text', notNull)
+    .addColumn('status', 'text', notNull)
+    .addColumn('created_by', 'integer', (c) => c.references('users.id'))
+    .addColumn('created_at', 'text', notNull)
+    .addColumn('closed_at', 'text')
+    .addColumn('closed_by', 'integer', (c) => c.references('users.id'))
+    .execute();
+  await withId(db, db.schema.createTable('policy_campaign_entries'))
+    .addColumn('campaign_id', 'integer', (c) => c.notNull().references('policy_campaigns.id'))
+    .addColumn('policy_id', 'integer', (c) => c.notNull().references('policies.id'))
+    .addColumn('decision', 'text')
+    .addColumn('reason', 'text', (c) => c.notNull().defaultTo(''))
+    .addColumn('decided_by', 'integer', (c) => c.references('users.id'))
+    .addColumn('approved_by', 'integer', (c) => c.references('users.id'))
+    .addColumn('approved_at', 'text')
+    .addUniqueConstraint('policy_campaign_entries_unique', ['campaign_id', 'policy_id'])
+    .execute();
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
-  for (const t of ['policy_status_changes', 'policy_relations', 'policy_issuers', 'policies']) {
+  for (const t of [
+    'policy_campaign_entries',
+    'policy_campaigns',
+    'interpretation_policies',
+    'interpretations',
+    'policy_status_changes',
+    'policy_relations',
+    'policy_issuers',
+    'policies',
+  ]) {
     await db.schema.dropTable(t).ifExists().execute();
   }
 }

@@ -1,4 +1,4 @@
-import type { Insertable, Kysely, Selectable, Updateable } from 'kysely';
+import { type Insertable, type Kysely, type Selectable, sql, type Updateable } from 'kysely';
 import type { Database } from '../../db/schema.js';
 import type { PolicyRelationTable, PolicyTable } from './policies.table.js';
 
@@ -167,4 +167,128 @@ export async function insertStatusChange(
 
 export function statusChanges(db: Kysely<Database>, policyId: number) {
   return db.selectFrom('policy_status_changes').selectAll().where('policy_id', '=', policyId).orderBy('id').execute();
+}
+
+export interface LibraryFilter {
+  organizationIds?: number[]; // the organization and its descendants; all when absent (the district)
+  status?: string;
+  type?: string;
+  issuer?: string; // organization name of any issuer (joint issuance included)
+  year?: number; // year of the 文号, else of the 成文日期
+  theme?: string;
+  docNumber?: string; // exact normalized 文号
+  itemIds?: number[]; // full-text matches
+  limit: number;
+  offset: number;
+}
+
+function libraryQuery(db: Kysely<Database>, f: LibraryFilter) {
+  let q = db
+    .selectFrom('policies as p')
+    .innerJoin('items as i', 'i.id', 'p.item_id')
+    .innerJoin('organizations as o', 'o.id', 'i.organization_id')
+    .where('i.published_version', '>', 0)
+    .where('i.withdrawn', '=', 0);
+  if (f.organizationIds) q = q.where('i.organization_id', 'in', f.organizationIds.length ? f.organizationIds : [-1]);
+  if (f.status) q = q.where('p.status', '=', f.status);
+  if (f.type) q = q.where('p.policy_type', '=', f.type);
+  if (f.theme) q = q.where('p.theme', '=', f.theme);
+  if (f.docNumber) q = q.where('p.doc_number', '=', f.docNumber);
+  if (f.itemIds) q = q.where('p.item_id', 'in', f.itemIds.length ? f.itemIds : [-1]);
+  if (f.year)
+    q = q.where((eb) =>
+      eb.or([
+        eb('p.doc_year', '=', f.year!),
+        eb.and([eb('p.doc_year', 'is', null), eb('p.date_signed', 'like', `${f.year}-%`)]),
+      ]),
+    );
+  if (f.issuer)
+    q = q.where('p.id', 'in', (eb) =>
+      eb.selectFrom('policy_issuers').select('policy_id').where('name', '=', f.issuer!),
+    );
+  return q;
+}
+
+/** Published policies, those in force first (有效, 已修订, 尚未施行, then 已废止 and 已失效), newest signed first. */
+export function library(db: Kysely<Database>, f: LibraryFilter) {
+  return libraryQuery(db, f)
+    .select([
+      'p.id',
+      'p.item_id',
+      'p.doc_number',
+      'p.policy_type',
+      'p.theme',
+      'p.date_signed',
+      'p.date_effective',
+      'p.valid_until',
+      'p.status',
+      'p.status_since',
+      'i.title',
+      'i.organization_id',
+      'i.first_published_at',
+      'o.slug as org_slug',
+      'o.name as org_name',
+    ])
+    .orderBy(
+      sql`case p.status when 'in_force' then 0 when 'amended' then 1 when 'pending' then 2 when 'abolished' then 3 else 4 end`,
+    )
+    .orderBy('p.date_signed', 'desc')
+    .orderBy('p.id', 'desc')
+    .limit(f.limit)
+    .offset(f.offset)
+    .execute();
+}
+
+export async function libraryCount(db: Kysely<Database>, f: LibraryFilter): Promise<number> {
+  const r = await libraryQuery(db, f)
+    .select((eb) => eb.fn.countAll<string | number>().as('n'))
+    .executeTakeFirst();
+  return Number(r?.n ?? 0);
+}
+
+/** Issuers, themes and years present among published policies, for the library's filter lists. */
+export async function libraryFacets(db: Kysely<Database>, organizationIds?: number[]) {
+  const base = libraryQuery(db, { organizationIds, limit: 0, offset: 0 });
+  const [issuers, themes, years] = await Promise.all([
+    base
+      .innerJoin('policy_issuers as pi', 'pi.policy_id', 'p.id')
+      .select('pi.name')
+      .distinct()
+      .orderBy('pi.name')
+      .execute(),
+    base.select('p.theme').distinct().where('p.theme', '!=', '').orderBy('p.theme').execute(),
+    base.select('p.date_signed').execute(),
+  ]);
+  return {
+    issuers: issuers.map((r) => r.name),
+    themes: themes.map((r) => r.theme),
+    years: [...new Set(years.map((r) => Number(r.date_signed.slice(0, 4))))].sort((a, b) => b - a),
+  };
+}
+
+/** Status changes to 已废止 or 已失效 of published documents, newest first (the feed). */
+export function endedChanges(db: Kysely<Database>, organizationIds: number[] | undefined, limit: number) {
+  let q = db
+    .selectFrom('policy_status_changes as c')
+    .innerJoin('policies as p', 'p.id', 'c.policy_id')
+    .innerJoin('items as i', 'i.id', 'p.item_id')
+    .innerJoin('organizations as o', 'o.id', 'i.organization_id')
+    .select([
+      'c.id',
+      'c.to_status',
+      'c.since',
+      'c.recorded_at',
+      'c.by_policy_id',
+      'p.id as policy_id',
+      'p.item_id',
+      'p.doc_number',
+      'i.title',
+      'o.slug as org_slug',
+      'o.name as org_name',
+    ])
+    .where('c.to_status', 'in', ['abolished', 'expired'])
+    .where('i.published_version', '>', 0)
+    .where('i.withdrawn', '=', 0);
+  if (organizationIds) q = q.where('i.organization_id', 'in', organizationIds.length ? organizationIds : [-1]);
+  return q.orderBy('c.recorded_at', 'desc').orderBy('c.id', 'desc').limit(limit).execute();
 }

@@ -121,6 +121,7 @@ export async function savePolicy(
         item_id: itemId,
         organization_id: item.organization_id,
         status: 'pending',
+        interpretation_waiver: '',
         created_at: now,
       });
     }
@@ -341,4 +342,52 @@ export async function registerPolicyJobs(runner: JobRunner, deps: Deps) {
     if (n > 0) ctx.logger.info({ changed: n }, 'policy statuses changed');
   });
   await scheduleRecurring(deps.db, STATUS_JOB, STATUS_JOB, 3600, deps.clock());
+}
+
+export interface PolicyDetail {
+  policy: repo.PolicyRow;
+  issuers: string[];
+  status: StatusView;
+  /** Relations with published, not withdrawn documents, from this document's point of view. */
+  relations: {
+    kind: RelationKind;
+    direction: 'out' | 'in';
+    label: string;
+    other: { id: number; itemId: number; title: string; docNumber: string; orgSlug: string; dateEffective: string };
+  }[];
+}
+
+/** A policy's public facts (status on `now`, issuers, relations to published documents), or null for other items. */
+export async function policyDetail(db: Kysely<Database>, itemId: number, now: Date): Promise<PolicyDetail | null> {
+  const policy = await repo.findPolicyByItem(db, itemId);
+  if (!policy) return null;
+  const [issuers, rels, status] = await Promise.all([
+    repo.listIssuers(db, [policy.id]),
+    repo.relationsOf(db, policy.id),
+    statusView(db, policy, now),
+  ]);
+  return {
+    policy,
+    issuers: issuers.map((i) => i.name),
+    status,
+    relations: rels
+      .filter((r) => r.other_published_version > 0 && !r.other_withdrawn)
+      .map((r) => {
+        const direction = r.from_policy_id === policy.id ? ('out' as const) : ('in' as const);
+        const kind = r.kind as RelationKind;
+        return {
+          kind,
+          direction,
+          label: RELATION_LABELS[kind][direction],
+          other: {
+            id: r.other_id,
+            itemId: r.other_item_id,
+            title: r.other_title,
+            docNumber: r.other_doc_number,
+            orgSlug: r.other_org_slug,
+            dateEffective: r.other_date_effective,
+          },
+        };
+      }),
+  };
 }

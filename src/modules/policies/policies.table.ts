@@ -25,6 +25,9 @@ export interface PolicyTable {
   status: string; // pending | in_force | amended | abolished | expired
   status_since: string | null;
   status_by_policy_id: number | null;
+  /** 三同步: why a 行政规范性文件 needs no interpretation, and the approver who accepted that reason. */
+  interpretation_waiver: string;
+  waiver_accepted_by: number | null;
   created_at: string;
   updated_at: string;
 }
@@ -55,4 +58,50 @@ export interface PolicyStatusChangeTable {
   since: string | null; // YYYY-MM-DD the new status holds from
   by_policy_id: number | null;
   recorded_at: string;
+}
+
+// Interpretations (政策解读): an information item of its own, in one of the forms, linked to one or more policies.
+export interface InterpretationTable {
+  id: Generated<number>;
+  item_id: number; // unique
+  organization_id: number;
+  form: string; // text | graphic | video | interview | media | expert | qa
+  responsible_organization_id: number; // 谁起草谁解读: defaults to the policy's drafting organization
+  by_principal: number; // 主要负责人解读 (0/1)
+  principal_name: string;
+  video_sha256: string | null; // mp4 or webm
+  poster_sha256: string | null; // image shown before the video plays
+  captions_sha256: string | null; // WebVTT
+  transcript_html: string; // 访谈 transcript (sanitized)
+  created_at: string;
+  updated_at: string;
+}
+
+export interface InterpretationPolicyTable {
+  id: Generated<number>;
+  interpretation_id: number;
+  policy_id: number;
+}
+
+// 规范性文件清理: an administrator selects documents, each gets a decision with a reason and an approval.
+export interface PolicyCampaignTable {
+  id: Generated<number>;
+  organization_id: number;
+  name: string;
+  status: string; // open | closed
+  created_by: number | null;
+  created_at: string;
+  closed_at: string | null;
+  closed_by: number | null;
+}
+
+export interface PolicyCampaignEntryTable {
+  id: Generated<number>;
+  campaign_id: number;
+  policy_id: number;
+  decision: string | null; // keep (继续有效) | amend (修改) | abolish (废止) | expire (宣布失效)
+  reason: string;
+  decided_by: number | null;
+  approved_by: number | null;
+  approved_at: string | null;
 }
