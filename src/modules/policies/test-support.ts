@@ -16,6 +16,8 @@ export interface PolicyDesk {
   orgId: number;
   columnId: number;
   people: Record<'drafter' | 'reviewer' | 'approver', Person>;
+  /** Drafts a plain item in 政策文件 (e.g. an interpretation); returns its id. */
+  draftItem(item?: Record<string, string>): Promise<number>;
   /** Drafts an item in 政策文件 with policy fields; returns { itemId, policyId }. */
   draft(item?: Record<string, string>, policy?: Record<string, string>): Promise<{ itemId: number; policyId: number }>;
   /** Submits, reviews, approves and publishes a draft. */
@@ -49,28 +51,31 @@ export async function policyDesk(t: TestApp, orgSlug: string): Promise<PolicyDes
     };
   }
   const d = t.deps;
+  const itemDraft = (item: Record<string, string>) =>
+    pub.createDraft(d, people.drafter.p, people.drafter.actor, org.id, {
+      column_id: String(columnId),
+      title: `关于印发测试政策文件（第 ${++seq} 号）的通知`,
+      doc_number: '',
+      date_created: '2026-11-20',
+      theme: '文化、广电、新闻出版',
+      genre: '通知',
+      keywords: '',
+      summary: '测试用的政策文件。',
+      body_html: '<p>第一条 为了规范……</p>',
+      disclosure: 'proactive',
+      exemption: '',
+      five_category: 'decision',
+      disclosure_method: '政府网站',
+      ...item,
+    });
   const desk: PolicyDesk = {
     orgId: org.id,
     columnId,
     people,
+    draftItem: (item = {}) => itemDraft(item),
     async draft(item = {}, policy = {}) {
       const n = ++seq;
-      const itemId = await pub.createDraft(d, people.drafter.p, people.drafter.actor, org.id, {
-        column_id: String(columnId),
-        title: `关于印发测试政策文件（第 ${n} 号）的通知`,
-        doc_number: '',
-        date_created: '2026-11-20',
-        theme: '文化、广电、新闻出版',
-        genre: '通知',
-        keywords: '',
-        summary: '测试用的政策文件。',
-        body_html: '<p>第一条 为了规范……</p>',
-        disclosure: 'proactive',
-        exemption: '',
-        five_category: 'decision',
-        disclosure_method: '政府网站',
-        ...item,
-      });
+      const itemId = await itemDraft(item);
       const policyId = await svc.savePolicy(d, people.drafter.p, people.drafter.actor, itemId, {
         policy_type: 'other',
         doc_number: `厦湖文体〔2026〕${n}号`,
