@@ -17,6 +17,7 @@ import { portalOrg } from '../organizations/organizations.routes.js';
 import { orgTree, publicOrganization } from '../organizations/organizations.service.js';
 import { addItemPageSection } from '../publishing/item-sections.js';
 import { itemHref } from '../publishing/views/public.js';
+import { campaignRoutes } from './campaigns.routes.js';
 import * as irepo from './interpretations.repository.js';
 import {
   INTERPRETATION_FORMS,
@@ -983,5 +984,5 @@ export function policyApiRoutes(deps: Deps) {
 
 /** All routes of the module. */
 export function policyRoutes(deps: Deps): Hono<AppEnv>[] {
-  return [policyPublicRoutes(deps), policyConsoleRoutes(deps), policyApiRoutes(deps)];
+  return [policyPublicRoutes(deps), policyConsoleRoutes(deps), campaignRoutes(deps), policyApiRoutes(deps)];
 }
