@@ -217,6 +217,7 @@ for (const engine of testEngines()) {
       const doc = await openapi();
       const checker = openApiChecker(doc);
       type Case = { path: string; init?: RequestInit; status: number };
+      const demoPolicy = await t.db.kysely.selectFrom('policies').select('id').orderBy('id').executeTakeFirstOrThrow();
       const table: Record<string, Case> = {
         'GET /api/v1/organizations': { path: '/api/v1/organizations', status: 200 },
         'GET /api/v1/organizations/{id}/columns': { path: `/api/v1/organizations/${orgId}/columns`, status: 200 },
@@ -241,6 +242,14 @@ for (const engine of testEngines()) {
         },
         'GET /api/v1/drafts/{id}': { path: `/api/v1/drafts/${draftId}`, init: bearer(tokens.drafter), status: 200 },
         'GET /api/v1/openapi.json': { path: '/api/v1/openapi.json', status: 200 },
+        // Policy documents (src/modules/policies), from the demo data.
+        'GET /api/v1/policies': { path: '/api/v1/policies?organization=wenti', status: 200 },
+        'GET /api/v1/policies/{id}': { path: `/api/v1/policies/${demoPolicy.id}`, status: 200 },
+        'GET /api/v1/interpretations': { path: '/api/v1/interpretations?organization=wenti', status: 200 },
+        'GET /api/v1/statistics/policies': {
+          path: '/api/v1/statistics/policies?year=2021&organization=wenti',
+          status: 200,
+        },
       };
       const listed = checker.operations().sort();
       assert.deepEqual(listed, Object.keys(table).sort(), 'the test table covers exactly the documented operations');
