@@ -222,7 +222,10 @@ else
           // ---- The drafter drafts a 行政规范性文件 and submits it alone: stopped.
           const policyItem = await draftItem(drafter, POLICY, '<p>第一条 为保护和传承非物质文化遗产，制定本办法。</p>');
           const policyId = await setPolicy(drafter, policyItem, '行政规范性文件', POLICY_DOC_TYPED);
-          assert.match(await text(drafter.locator('section.policy-box')), new RegExp(POLICY_DOC.replace(/[〔〕]/g, '.')));
+          assert.match(
+            await text(drafter.locator('section.policy-box')),
+            new RegExp(POLICY_DOC.replace(/[〔〕]/g, '.')),
+          );
           await a11y(drafter, 'console: policy draft');
           res = await clickAndWait(drafter, drafter.getByRole('button', { name: '提交审核', exact: true }));
           assert.equal(res?.status(), 422, 'submitting without an interpretation is refused');
