@@ -51,3 +51,9 @@ export async function isReachable(db: Db): Promise<boolean> {
     return false;
   }
 }
+
+/** Whether an error is a unique-constraint violation, on either engine. */
+export function isUniqueViolation(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === '23505';
+}

@@ -121,6 +121,7 @@ export interface MailOutboxTable {
   subject: string;
   text_body: string;
   html_body: string | null;
+  headers: string | null; // JSON object of extra header lines (List-Unsubscribe …)
   status: string; // pending | sending | sent | failed
   attempts: number;
   next_attempt_at: string;
