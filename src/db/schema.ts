@@ -328,6 +328,12 @@ export interface ApiTokenTable {
   created_at: string;
 }
 
+/** The files of an item's current public version (see migration 0007). */
+export interface PublishedFileTable {
+  item_id: number;
+  file_sha256: string;
+}
+
 export interface Database {
   organizations: OrganizationTable;
   users: UserTable;
@@ -347,6 +353,7 @@ export interface Database {
   item_events: ItemEventTable;
   files: FileTable;
   item_attachments: ItemAttachmentTable;
+  published_files: PublishedFileTable;
   index_sequences: IndexSequenceTable;
   search_docs: SearchDocTable;
   subscriptions: SubscriptionTable;

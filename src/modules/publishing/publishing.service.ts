@@ -435,6 +435,11 @@ async function publishInternal(deps: Deps, ctx: Ctx, actor: Actor, from: ItemSta
       mime: a.mime,
       ext: a.ext,
     }));
+    await repo.setPublishedFiles(
+      trx,
+      item.id,
+      attachments.map((a) => a.sha256),
+    );
     await repo.insertVersion(trx, {
       item_id: item.id,
       version,
@@ -853,6 +858,11 @@ export async function importPublished(
         created_at: ts,
       });
     }
+    await repo.setPublishedFiles(
+      trx,
+      id,
+      attachments.map((a) => a.sha256),
+    );
     await repo.insertVersion(trx, {
       item_id: id,
       version: 1,
