@@ -175,3 +175,14 @@ export function userName(db: K, id: number) {
 export function grantsOf(db: K, userId: number) {
   return db.selectFrom('role_grants').select(['organization_id', 'role']).where('user_id', '=', userId).execute();
 }
+
+/** Requests whose personal fields were written with another key than `keyId` (key rotation). */
+export function listOnOtherKey(db: K, keyId: string, limit: number) {
+  return db
+    .selectFrom('requests')
+    .select(['id', 'name_enc', 'id_number_enc', 'legal_representative_enc', 'phone_enc', 'email_enc', 'address_enc'])
+    .where('key_id', '!=', keyId)
+    .orderBy('id')
+    .limit(limit)
+    .execute();
+}

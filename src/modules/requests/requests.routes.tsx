@@ -223,7 +223,7 @@ const createdSchema = z
 export function requestPublicRoutes(deps: Deps) {
   const app = new Hono<AppEnv>();
   // Per client address: submissions, and failed lookups of tracking number + query code.
-  const submissions = new RateLimiter(5, 10 * 60_000);
+  const submissions = new RateLimiter(10, 10 * 60_000);
   const lookups = new RateLimiter(20, 10 * 60_000);
 
   const activeOrgs = async () => (await orgTree(deps)).all.filter((o) => o.active);
@@ -284,7 +284,6 @@ export function requestPublicRoutes(deps: Deps) {
       fields.challenge ?? '',
       deps.clock(),
     );
-    submissions.hit(c.get('clientIp') ?? '');
     let done: Awaited<ReturnType<typeof submitApplication>>;
     try {
       if (challenge !== 'ok') {
@@ -296,6 +295,7 @@ export function requestPublicRoutes(deps: Deps) {
           challenge === 'expired' ? '验证问题已过期，请回答新的问题。' : '验证问题的答案不正确，请重新计算。';
         throw new ValidationError(errors);
       }
+      submissions.hit(c.get('clientIp') ?? '');
       done = await submitApplication(deps, fields, { channel: 'online', files });
     } catch (e) {
       if (e instanceof ValidationError) return formPage(c, fixed, values, e.fields);
@@ -420,7 +420,7 @@ export function requestPublicRoutes(deps: Deps) {
       operationId: 'createInformationRequest',
       summary: '提交政府信息公开申请',
       description:
-        '与网上申请表相同的校验（身份证号按 GB 11643 校验，统一社会信用代码按 GB 32100 校验）。成功时答 201，返回受理编号和查询码；查询码只返回这一次。同一地址 10 分钟内最多 5 件，同一证件号码 24 小时内最多 10 件（429）。organization 为受理机关的 id 或 slug，省略时由区政务公开办受理。',
+        '与网上申请表相同的校验（身份证号按 GB 11643 校验，统一社会信用代码按 GB 32100 校验）。成功时答 201，返回受理编号和查询码；查询码只返回这一次。同一地址 10 分钟内最多 10 件，同一证件号码 24 小时内最多 10 件（429）。organization 为受理机关的 id 或 slug，省略时由区政务公开办受理。',
       tags: ['依申请公开'],
       body: applicationInput,
       responses: { 201: { description: '已收到申请', schema: createdSchema } },

@@ -14,6 +14,7 @@ import {
 import { ATTACHMENT_TYPES, storeFile } from '../../platform/files/files.service.js';
 import { parseOrThrow } from '../../platform/http/forms.js';
 import { maskAddress, maskIdNumber, maskName, maskPhone } from '../../platform/identity/identity.js';
+import { type JobRunner, scheduleRecurring } from '../../platform/jobs/jobs.service.js';
 import { enqueueMail } from '../../platform/mail/mail.service.js';
 import { beijingDate } from '../../platform/time.js';
 import { type Organization, orgTree } from '../organizations/organizations.service.js';
@@ -543,7 +544,18 @@ export async function closeIfLapsed(deps: Deps, id: number): Promise<boolean> {
   });
 }
 
-/** Closes every request whose applicant's deadline has passed; for the daily job. */
+export const LAPSE_JOB = 'requests.close_lapsed';
+
+/** The hourly job closing requests whose applicant let a clarification or fee deadline pass. */
+export async function registerRequestJobs(runner: JobRunner, deps: Deps): Promise<void> {
+  runner.register(LAPSE_JOB, async (_p, ctx) => {
+    const n = await closeLapsedRequests(deps);
+    if (n > 0) ctx.logger.info({ closed: n }, 'lapsed information requests closed');
+  });
+  await scheduleRecurring(deps.db, LAPSE_JOB, LAPSE_JOB, 3600, deps.clock());
+}
+
+/** Closes every request whose applicant's deadline has passed; for the hourly job. */
 export async function closeLapsedRequests(deps: Deps): Promise<number> {
   let n = 0;
   for (const r of await repo.listWaitingApplicant(deps.db.kysely)) if (await closeIfLapsed(deps, r.id)) n++;
@@ -1020,7 +1032,7 @@ export function officers(deps: Deps, organizationIds: number[]) {
   return repo.officersOf(deps.db.kysely, organizationIds);
 }
 
-export function registerFromOffice(
+export async function registerFromOffice(
   deps: Deps,
   principal: Principal | null,
   actor: Actor,
@@ -1031,6 +1043,35 @@ export function registerFromOffice(
   if (!(channel in CHANNELS) || channel === 'online')
     throw new ValidationError({ channel: '请选择收到申请的渠道（当面、邮寄、传真或电子邮件）。' });
   return submitApplication(deps, raw, { channel, receivedOn: raw.receivedOn, actor, principal, files });
+}
+
+/**
+ * Re-encrypts the personal fields of every request still on an older key with the current key (the first
+ * of DATA_ENCRYPTION_KEYS), a batch per transaction; returns how many requests were rewritten. The old key
+ * must stay configured until this has run.
+ */
+export async function rotatePersonalKeys(deps: Deps, batch = 200): Promise<number> {
+  const cipher = personalCipher(deps.config);
+  const current = currentKeyId(cipher);
+  let total = 0;
+  for (;;) {
+    const rows = await repo.listOnOtherKey(deps.db.kysely, current, batch);
+    if (rows.length === 0) return total;
+    await deps.db.kysely.transaction().execute(async (trx) => {
+      const re = (v: string | null) => (v ? cipher.encrypt(cipher.decrypt(v)) : null);
+      for (const r of rows)
+        await repo.updateRequest(trx, r.id, {
+          name_enc: cipher.encrypt(cipher.decrypt(r.name_enc)),
+          id_number_enc: re(r.id_number_enc),
+          legal_representative_enc: re(r.legal_representative_enc),
+          phone_enc: cipher.encrypt(cipher.decrypt(r.phone_enc)),
+          email_enc: re(r.email_enc),
+          address_enc: re(r.address_enc),
+          key_id: current,
+        });
+    });
+    total += rows.length;
+  }
 }
 
 export type { ApplicationInput };
