@@ -72,7 +72,6 @@ for (const engine of testEngines()) {
   describe(`information requests over HTTP (${engine})`, () => {
     let t: TestApp;
     let orgId: number;
-    let otherOrgId: number;
     const logLines: string[] = [];
     const publicBodies: { where: string; body: string }[] = [];
     let officer: TestClient;
@@ -136,7 +135,7 @@ for (const engine of testEngines()) {
           .returning('id')
           .executeTakeFirstOrThrow();
       orgId = (await org('R0', 'huli', '湖里区人民政府', null)).id;
-      otherOrgId = (await org('R1', 'env', '湖里区生态环境局', orgId)).id;
+      await org('R1', 'env', '湖里区生态环境局', orgId);
       users.officer = await insertStaff(t, 'officer', [{ role: 'disclosure_officer', organizationId: orgId }]);
       officerId = users.officer.id;
       users.officer2 = await insertStaff(t, 'officer2', [{ role: 'disclosure_officer', organizationId: orgId }]);
@@ -186,7 +185,7 @@ for (const engine of testEngines()) {
         .where('tracking_number', '=', tracking)
         .executeTakeFirstOrThrow();
       requestId = row.id;
-      assert.equal(row.id_masked, '3502**********' + SEEDED_ID.slice(-4));
+      assert.equal(row.id_masked, `3502**********${SEEDED_ID.slice(-4)}`);
       assert.ok(!JSON.stringify(row).includes(SEEDED_ID), 'the number is stored only encrypted');
       assert.ok(!JSON.stringify(row).includes(PHONE));
       assert.ok(!JSON.stringify(row).includes(code), 'the query code is not stored');
