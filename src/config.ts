@@ -55,6 +55,8 @@ export interface Config {
   dataDir: string;
   publicBaseUrl: string;
   secretKey: string;
+  /** DATA_ENCRYPTION_KEYS: `id:base64key,…`, the first encrypts; undefined: a key derived from secretKey. */
+  dataEncryptionKeys?: string;
   smtpUrl?: string;
   mailFrom: string;
   logLevel: string;
@@ -95,6 +97,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dataDir,
     publicBaseUrl: (e.PUBLIC_BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
     secretKey: e.SECRET_KEY ?? persistentSecret(dataDir),
+    dataEncryptionKeys: e.DATA_ENCRYPTION_KEYS,
     smtpUrl: e.SMTP_URL,
     mailFrom: e.MAIL_FROM,
     logLevel: e.LOG_LEVEL,

@@ -1,4 +1,10 @@
 import type { Generated } from 'kysely';
+import type {
+  RequestEventTable,
+  RequestFileTable,
+  RequestReviewTable,
+  RequestTable,
+} from '../modules/requests/requests.table.js';
 
 // One Database interface made of every feature's tables. Timestamps are ISO-8601 UTC strings and
 // dates are YYYY-MM-DD strings on both engines, so values compare and sort the same everywhere.
@@ -360,4 +366,8 @@ export interface Database {
   webhooks: WebhookTable;
   webhook_deliveries: WebhookDeliveryTable;
   api_tokens: ApiTokenTable;
+  requests: RequestTable;
+  request_events: RequestEventTable;
+  request_files: RequestFileTable;
+  request_reviews: RequestReviewTable;
 }

@@ -3,6 +3,7 @@ import { can } from '../platform/auth/permissions.js';
 import type { AppEnv, Deps } from '../platform/context.js';
 import { fileRoutes } from '../platform/files/files.routes.js';
 import { addPortalNav } from '../platform/http/portal.js';
+import { CONSOLE_NAV } from '../platform/render/layouts.js';
 import { apiV1Routes } from './api/api.routes.js';
 import { apiTokenRoutes } from './api/tokens.routes.js';
 import { addDashboardWidget } from './console/dashboard.routes.js';
@@ -14,6 +15,7 @@ import { onOrganizationCreated } from './organizations/organizations.service.js'
 import { publishingConsoleRoutes, publishingPublicRoutes } from './publishing/publishing.routes.js';
 import { dueItems, publishedPage } from './publishing/publishing.service.js';
 import { columnHref, ItemList } from './publishing/views/public.js';
+import { requestConsoleRoutes, requestPublicRoutes } from './requests/requests.routes.js';
 import { registerSearchIndexer } from './search/search.indexer.js';
 import { searchRoutes } from './search/search.routes.js';
 import { registerSubscriptions, subscriptionRoutes } from './subscriptions/subscriptions.routes.js';
@@ -37,6 +39,9 @@ export function registerModules() {
   registerFeeds();
   registerSubscriptions();
   registerWebhookHooks();
+  addPortalNav(30, '依申请公开', (slug) => `/org/${slug}/requests/new`);
+  if (!CONSOLE_NAV.some((n) => n.href === '/console/requests'))
+    CONSOLE_NAV.splice(2, 0, { label: '依申请公开', href: '/console/requests', permission: 'request.view' });
   addAgencyHomeSection(10, async (deps, org) => {
     const dir = await directoryOf(deps, org.id);
     const { items } = await publishedPage(deps, { organizationId: org.id }, 1, 8);
@@ -89,5 +94,7 @@ export function moduleRoutes(deps: Deps): Hono<AppEnv>[] {
     webhookRoutes(deps),
     apiV1Routes(deps),
     apiTokenRoutes(deps),
+    requestPublicRoutes(deps),
+    requestConsoleRoutes(deps),
   ];
 }

@@ -52,6 +52,13 @@ export const PERMISSIONS = {
   // Webhooks for integrators (feeds and subscriptions need no permission: they are public).
   'webhook.view': ['org_admin', 'system_admin', 'auditor'],
   'webhook.manage': ['org_admin', 'system_admin'],
+  // Information requests (依申请公开): the disclosure office handles them; extensions need the head of the
+  // office (the agency's administrator); full personal data only for the assigned officer and administrators
+  // (the assignment is checked in the service), every full view audited.
+  'request.view': ['disclosure_officer', 'org_admin', 'system_admin', 'auditor'],
+  'request.manage': ['disclosure_officer', 'org_admin'],
+  'request.extend': ['org_admin'],
+  'request.view_personal': ['disclosure_officer', 'org_admin', 'system_admin'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof PERMISSIONS;
