@@ -5,6 +5,7 @@ import { fileRoutes } from '../platform/files/files.routes.js';
 import { addPortalNav } from '../platform/http/portal.js';
 import { apiV1Routes } from './api/api.routes.js';
 import { apiTokenRoutes } from './api/tokens.routes.js';
+import { deadlineRoutes } from './calendar-tools/deadline.routes.js';
 import { addDashboardWidget } from './console/dashboard.routes.js';
 import { directoryRoutes } from './directory/directory.routes.js';
 import { directoryOf, ensureStandardDirectory } from './directory/directory.service.js';
@@ -89,5 +90,6 @@ export function moduleRoutes(deps: Deps): Hono<AppEnv>[] {
     webhookRoutes(deps),
     apiV1Routes(deps),
     apiTokenRoutes(deps),
+    deadlineRoutes(deps),
   ];
 }
