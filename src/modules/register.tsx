@@ -15,6 +15,7 @@ import { onOrganizationCreated } from './organizations/organizations.service.js'
 import { publishingConsoleRoutes, publishingPublicRoutes } from './publishing/publishing.routes.js';
 import { dueItems, publishedPage } from './publishing/publishing.service.js';
 import { columnHref, ItemList } from './publishing/views/public.js';
+import { registerRequestStatisticsNav, requestStatisticsRoutes } from './requests/requests-statistics.routes.js';
 import { registerSearchIndexer } from './search/search.indexer.js';
 import { searchRoutes } from './search/search.routes.js';
 import { registerSubscriptions, subscriptionRoutes } from './subscriptions/subscriptions.routes.js';
@@ -38,6 +39,7 @@ export function registerModules() {
   registerFeeds();
   registerSubscriptions();
   registerWebhookHooks();
+  registerRequestStatisticsNav();
   addAgencyHomeSection(10, async (deps, org) => {
     const dir = await directoryOf(deps, org.id);
     const { items } = await publishedPage(deps, { organizationId: org.id }, 1, 8);
@@ -91,5 +93,6 @@ export function moduleRoutes(deps: Deps): Hono<AppEnv>[] {
     apiV1Routes(deps),
     apiTokenRoutes(deps),
     deadlineRoutes(deps),
+    requestStatisticsRoutes(deps),
   ];
 }

@@ -52,6 +52,9 @@ export const PERMISSIONS = {
   // Webhooks for integrators (feeds and subscriptions need no permission: they are public).
   'webhook.view': ['org_admin', 'system_admin', 'auditor'],
   'webhook.manage': ['org_admin', 'system_admin'],
+  // Information requests: the annual report's tables 三 and 四, reply-letter templates, deadline feeds.
+  'request_statistics.view': ['disclosure_officer', 'org_admin', 'system_admin', 'auditor'],
+  'request_letter.manage': ['disclosure_officer', 'org_admin', 'system_admin'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof PERMISSIONS;
