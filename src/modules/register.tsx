@@ -15,6 +15,7 @@ import { onOrganizationCreated } from './organizations/organizations.service.js'
 import { publishingConsoleRoutes, publishingPublicRoutes } from './publishing/publishing.routes.js';
 import { dueItems, publishedPage } from './publishing/publishing.service.js';
 import { columnHref, ItemList } from './publishing/views/public.js';
+import { letterTemplateRoutes, registerLetterTemplatesNav } from './requests/requests-letters.routes.js';
 import { registerRequestStatisticsNav, requestStatisticsRoutes } from './requests/requests-statistics.routes.js';
 import { registerSearchIndexer } from './search/search.indexer.js';
 import { searchRoutes } from './search/search.routes.js';
@@ -40,6 +41,7 @@ export function registerModules() {
   registerSubscriptions();
   registerWebhookHooks();
   registerRequestStatisticsNav();
+  registerLetterTemplatesNav();
   addAgencyHomeSection(10, async (deps, org) => {
     const dir = await directoryOf(deps, org.id);
     const { items } = await publishedPage(deps, { organizationId: org.id }, 1, 8);
@@ -94,5 +96,6 @@ export function moduleRoutes(deps: Deps): Hono<AppEnv>[] {
     apiTokenRoutes(deps),
     deadlineRoutes(deps),
     requestStatisticsRoutes(deps),
+    letterTemplateRoutes(deps),
   ];
 }
