@@ -5,7 +5,11 @@ import type {
   RequestReviewTable,
   RequestTable,
 } from '../modules/requests/requests.table.js';
-import type { DeadlineFeedTokenTable, LetterTemplateTable } from '../modules/requests/requests-letters.table.js';
+import type {
+  DeadlineFeedTokenTable,
+  DueDigestTable,
+  LetterTemplateTable,
+} from '../modules/requests/requests-letters.table.js';
 
 // One Database interface made of every feature's tables. Timestamps are ISO-8601 UTC strings and
 // dates are YYYY-MM-DD strings on both engines, so values compare and sort the same everywhere.
@@ -365,4 +369,5 @@ export interface Database {
   request_reviews: RequestReviewTable;
   letter_templates: LetterTemplateTable;
   deadline_feed_tokens: DeadlineFeedTokenTable;
+  due_digests: DueDigestTable;
 }

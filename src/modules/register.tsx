@@ -15,6 +15,7 @@ import { onOrganizationCreated } from './organizations/organizations.service.js'
 import { publishingConsoleRoutes, publishingPublicRoutes } from './publishing/publishing.routes.js';
 import { dueItems, publishedPage } from './publishing/publishing.service.js';
 import { columnHref, ItemList } from './publishing/views/public.js';
+import { deadlineFeedRoutes } from './requests/requests-deadlines.routes.js';
 import { letterTemplateRoutes, registerLetterTemplatesNav } from './requests/requests-letters.routes.js';
 import { registerRequestStatisticsNav, requestStatisticsRoutes } from './requests/requests-statistics.routes.js';
 import { registerSearchIndexer } from './search/search.indexer.js';
@@ -97,5 +98,6 @@ export function moduleRoutes(deps: Deps): Hono<AppEnv>[] {
     deadlineRoutes(deps),
     requestStatisticsRoutes(deps),
     letterTemplateRoutes(deps),
+    deadlineFeedRoutes(deps),
   ];
 }

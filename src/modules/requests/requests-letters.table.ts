@@ -21,3 +21,12 @@ export interface DeadlineFeedTokenTable {
   last_used_at: string | null;
   revoked_at: string | null;
 }
+
+/** The daily digest of due requests queued for an officer on a Beijing date (at most one a day). */
+export interface DueDigestTable {
+  id: Generated<number>;
+  user_id: number;
+  on_date: string;
+  request_count: number;
+  created_at: string;
+}
