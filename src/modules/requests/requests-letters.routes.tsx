@@ -35,10 +35,11 @@ export function letterTemplateRoutes(deps: Deps): Hono<AppEnv> {
   const staff = new StaffRouter();
 
   // '' is the district default (global roles only); otherwise an organization within the principal's scope.
+  // No organization named at all: the first one the principal may manage (the district default for global roles).
   const scope = async (c: C, raw: string | undefined) => {
     const p = c.get('principal');
     const tree = await orgTree(deps);
-    const ref = (raw ?? '').trim();
+    const ref = (raw ?? choices(c, tree)[0]?.value ?? '').trim();
     if (ref === '') {
       if (!can(p, 'request_letter.manage', [])) throw new ForbiddenError();
       return { tree, organizationId: null, name: DISTRICT_NAME, ref };
@@ -62,10 +63,8 @@ export function letterTemplateRoutes(deps: Deps): Hono<AppEnv> {
   };
 
   staff.get('/console/letter-templates', 'request_letter.manage', async (c) => {
-    const tree = await orgTree(deps);
-    const options = choices(c, tree);
-    const chosen = c.req.query('organization') ?? options[0]?.value ?? '';
-    const s = await scope(c, chosen);
+    const s = await scope(c, c.req.query('organization'));
+    const options = choices(c, s.tree);
     return consolePage(
       c,
       deps.config.site,
