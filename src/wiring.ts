@@ -1,4 +1,5 @@
 import type { Hono } from 'hono';
+import { registerDueDigestJob } from './modules/requests/requests.deadlines.js';
 import { registerRequestJobs } from './modules/requests/requests.service.js';
 import { registerSubscriptionJobs } from './modules/subscriptions/subscriptions.service.js';
 import { registerWebhookJobs } from './modules/webhooks/webhooks.service.js';
@@ -42,6 +43,7 @@ export function wirePlatform(deps: Deps): Platform {
       registerSubscriptionJobs(runner, deps);
       registerWebhookJobs(runner, deps);
       await registerRequestJobs(runner, deps);
+      await registerDueDigestJob(runner, deps);
       runner.register('sessions.prune', async (_p, ctx) => {
         await deleteIdleSessions(ctx.db.kysely, addMinutes(ctx.now, -IDLE_MINUTES).toISOString());
       });

@@ -5,6 +5,11 @@ import type {
   RequestReviewTable,
   RequestTable,
 } from '../modules/requests/requests.table.js';
+import type {
+  DeadlineFeedTokenTable,
+  DueDigestTable,
+  LetterTemplateTable,
+} from '../modules/requests/requests-letters.table.js';
 
 // One Database interface made of every feature's tables. Timestamps are ISO-8601 UTC strings and
 // dates are YYYY-MM-DD strings on both engines, so values compare and sort the same everywhere.
@@ -370,4 +375,7 @@ export interface Database {
   request_events: RequestEventTable;
   request_files: RequestFileTable;
   request_reviews: RequestReviewTable;
+  letter_templates: LetterTemplateTable;
+  deadline_feed_tokens: DeadlineFeedTokenTable;
+  due_digests: DueDigestTable;
 }

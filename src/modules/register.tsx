@@ -6,6 +6,7 @@ import { addPortalNav } from '../platform/http/portal.js';
 import { CONSOLE_NAV } from '../platform/render/layouts.js';
 import { apiV1Routes } from './api/api.routes.js';
 import { apiTokenRoutes } from './api/tokens.routes.js';
+import { deadlineRoutes } from './calendar-tools/deadline.routes.js';
 import { addDashboardWidget } from './console/dashboard.routes.js';
 import { directoryRoutes } from './directory/directory.routes.js';
 import { directoryOf, ensureStandardDirectory } from './directory/directory.service.js';
@@ -16,6 +17,9 @@ import { publishingConsoleRoutes, publishingPublicRoutes } from './publishing/pu
 import { dueItems, publishedPage } from './publishing/publishing.service.js';
 import { columnHref, ItemList } from './publishing/views/public.js';
 import { requestConsoleRoutes, requestPublicRoutes } from './requests/requests.routes.js';
+import { deadlineFeedRoutes } from './requests/requests-deadlines.routes.js';
+import { letterTemplateRoutes, registerLetterTemplatesNav } from './requests/requests-letters.routes.js';
+import { registerRequestStatisticsNav, requestStatisticsRoutes } from './requests/requests-statistics.routes.js';
 import { registerSearchIndexer } from './search/search.indexer.js';
 import { searchRoutes } from './search/search.routes.js';
 import { registerSubscriptions, subscriptionRoutes } from './subscriptions/subscriptions.routes.js';
@@ -42,6 +46,8 @@ export function registerModules() {
   addPortalNav(30, '依申请公开', (slug) => `/org/${slug}/requests/new`);
   if (!CONSOLE_NAV.some((n) => n.href === '/console/requests'))
     CONSOLE_NAV.splice(2, 0, { label: '依申请公开', href: '/console/requests', permission: 'request.view' });
+  registerRequestStatisticsNav();
+  registerLetterTemplatesNav();
   addAgencyHomeSection(10, async (deps, org) => {
     const dir = await directoryOf(deps, org.id);
     const { items } = await publishedPage(deps, { organizationId: org.id }, 1, 8);
@@ -96,5 +102,9 @@ export function moduleRoutes(deps: Deps): Hono<AppEnv>[] {
     apiTokenRoutes(deps),
     requestPublicRoutes(deps),
     requestConsoleRoutes(deps),
+    deadlineRoutes(deps),
+    requestStatisticsRoutes(deps),
+    letterTemplateRoutes(deps),
+    deadlineFeedRoutes(deps),
   ];
 }

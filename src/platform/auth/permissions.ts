@@ -59,6 +59,9 @@ export const PERMISSIONS = {
   'request.manage': ['disclosure_officer', 'org_admin'],
   'request.extend': ['org_admin'],
   'request.view_personal': ['disclosure_officer', 'org_admin', 'system_admin'],
+  // Information requests: the annual report's tables 三 and 四, reply-letter templates, deadline feeds.
+  'request_statistics.view': ['disclosure_officer', 'org_admin', 'system_admin', 'auditor'],
+  'request_letter.manage': ['disclosure_officer', 'org_admin', 'system_admin'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof PERMISSIONS;
