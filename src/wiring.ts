@@ -1,4 +1,5 @@
 import type { Hono } from 'hono';
+import { registerPolicyJobs } from './modules/policies/policies.service.js';
 import { registerDueDigestJob } from './modules/requests/requests.deadlines.js';
 import { registerRequestJobs } from './modules/requests/requests.service.js';
 import { registerSubscriptionJobs } from './modules/subscriptions/subscriptions.service.js';
@@ -44,6 +45,7 @@ export function wirePlatform(deps: Deps): Platform {
       registerWebhookJobs(runner, deps);
       await registerRequestJobs(runner, deps);
       await registerDueDigestJob(runner, deps);
+      await registerPolicyJobs(runner, deps);
       runner.register('sessions.prune', async (_p, ctx) => {
         await deleteIdleSessions(ctx.db.kysely, addMinutes(ctx.now, -IDLE_MINUTES).toISOString());
       });

@@ -3,6 +3,7 @@ import type { Db } from './database.js';
 import * as m0001 from './migrations/20261125_0001_platform.js';
 import * as m0002 from './migrations/20261125_0002_disclosure.js';
 import * as m0003 from './migrations/20261126_0003_requests.js';
+import * as m0004 from './migrations/20261126_0004_policies.js';
 import * as m0006 from './migrations/20261126_0006_letters.js';
 import * as m0007 from './migrations/20261126_0007_mail_headers_indexes.js';
 
@@ -11,6 +12,7 @@ export const migrations: Record<string, Migration> = {
   '20261125_0001_platform': m0001,
   '20261125_0002_disclosure': m0002,
   '20261126_0003_requests': m0003,
+  '20261126_0004_policies': m0004,
   '20261126_0006_letters': m0006,
   '20261126_0007_mail_headers_indexes': m0007,
 };

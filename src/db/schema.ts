@@ -1,5 +1,15 @@
 import type { Generated } from 'kysely';
 import type {
+  InterpretationPolicyTable,
+  InterpretationTable,
+  PolicyCampaignEntryTable,
+  PolicyCampaignTable,
+  PolicyIssuerTable,
+  PolicyRelationTable,
+  PolicyStatusChangeTable,
+  PolicyTable,
+} from '../modules/policies/policies.table.js';
+import type {
   RequestEventTable,
   RequestFileTable,
   RequestReviewTable,
@@ -378,4 +388,12 @@ export interface Database {
   letter_templates: LetterTemplateTable;
   deadline_feed_tokens: DeadlineFeedTokenTable;
   due_digests: DueDigestTable;
+  policies: PolicyTable;
+  policy_issuers: PolicyIssuerTable;
+  policy_relations: PolicyRelationTable;
+  policy_status_changes: PolicyStatusChangeTable;
+  interpretations: InterpretationTable;
+  interpretation_policies: InterpretationPolicyTable;
+  policy_campaigns: PolicyCampaignTable;
+  policy_campaign_entries: PolicyCampaignEntryTable;
 }

@@ -13,6 +13,7 @@ import { directoryOf, ensureStandardDirectory } from './directory/directory.serv
 import { feedRoutes, registerFeeds } from './feeds/feeds.routes.js';
 import { addAgencyHomeSection } from './organizations/organizations.routes.js';
 import { onOrganizationCreated } from './organizations/organizations.service.js';
+import { policyRoutes, registerPolicies } from './policies/policies.routes.js';
 import { publishingConsoleRoutes, publishingPublicRoutes } from './publishing/publishing.routes.js';
 import { dueItems, publishedPage } from './publishing/publishing.service.js';
 import { columnHref, ItemList } from './publishing/views/public.js';
@@ -48,6 +49,7 @@ export function registerModules() {
     CONSOLE_NAV.splice(2, 0, { label: '依申请公开', href: '/console/requests', permission: 'request.view' });
   registerRequestStatisticsNav();
   registerLetterTemplatesNav();
+  registerPolicies();
   addAgencyHomeSection(10, async (deps, org) => {
     const dir = await directoryOf(deps, org.id);
     const { items } = await publishedPage(deps, { organizationId: org.id }, 1, 8);
@@ -106,5 +108,6 @@ export function moduleRoutes(deps: Deps): Hono<AppEnv>[] {
     requestStatisticsRoutes(deps),
     letterTemplateRoutes(deps),
     deadlineFeedRoutes(deps),
+    ...policyRoutes(deps),
   ];
 }

@@ -262,6 +262,7 @@ const KIND_LABEL: Record<NotifyPayload['type'], string> = {
   'item.published': '新发布',
   'item.updated': '更新',
   'item.withdrawn': '撤回',
+  'item.status_changed': '效力状态变更',
 };
 
 const oneLine = (s: string) => s.replace(/\s+/g, ' ').trim();
@@ -283,6 +284,7 @@ export async function queueNotification(trx: Kysely<Database>, event: ItemEvent,
     if (v?.change_kind !== 'major') return;
   }
   const payload: NotifyPayload = { itemId: event.itemId, type: event.type, version: event.version };
+  if (event.note) payload.note = event.note;
   await enqueue(trx, { handler: NOTIFY_JOB, payload, now, maxAttempts: 5 });
 }
 
@@ -312,7 +314,9 @@ export async function notifySubscribers(deps: Deps, raw: unknown, ctx: JobContex
   const link = `${base}${itemHref(org.slug, item.id)}`;
   const title = oneLine(version.title);
   const lines = [
-    `${org.name}在“${path.map((c) => c.name).join(' › ') || '政府信息公开'}”栏目${KIND_LABEL[payload.type]}了一条政府信息：`,
+    payload.type === 'item.status_changed'
+      ? `${org.name}“${path.map((c) => c.name).join(' › ') || '政府信息公开'}”栏目的一份政策文件效力状态发生变更：`
+      : `${org.name}在“${path.map((c) => c.name).join(' › ') || '政府信息公开'}”栏目${KIND_LABEL[payload.type]}了一条政府信息：`,
     '',
     `标题：${title}`,
     `发布日期：${day(item.first_published_at)}`,
@@ -327,7 +331,10 @@ export async function notifySubscribers(deps: Deps, raw: unknown, ctx: JobContex
     lines.push(`撤回日期：${day(item.withdrawn_at)}`, `撤回原因：${reason}`);
     if (item.withdrawal_note) lines.push(`撤回说明：${item.withdrawal_note}`);
     lines.push(`查看撤回说明：${link}`);
-  } else lines.push(`查看全文：${link}`);
+  } else {
+    if (payload.type === 'item.status_changed' && payload.note) lines.push(`效力状态：${payload.note}`);
+    lines.push(`查看全文：${link}`);
+  }
   const shortTitle = title.length > 200 ? `${title.slice(0, 200)}…` : title;
   const subject = `【${org.name}】${KIND_LABEL[payload.type]}：${shortTitle}`;
 
