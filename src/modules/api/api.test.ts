@@ -217,7 +217,26 @@ for (const engine of testEngines()) {
       const doc = await openapi();
       const checker = openApiChecker(doc);
       type Case = { path: string; init?: RequestInit; status: number };
+      // Information requests (issue 4): one filed first, so its status can be read with its query code.
+      const application = {
+        applicantType: 'natural_person',
+        name: '表驱动测试',
+        idType: 'resident_id',
+        idNumber: '350203198001011235',
+        phone: '13800000000',
+        description: '表驱动测试：某项政府信息',
+        form: 'electronic',
+        delivery: 'online',
+        organization: 'wenti',
+      };
+      const filed = (await (await call('/api/v1/requests', jsonBody('POST', application))).json()) as Json;
       const table: Record<string, Case> = {
+        'POST /api/v1/requests': { path: '/api/v1/requests', init: jsonBody('POST', application), status: 201 },
+        'GET /api/v1/requests/{trackingNumber}': {
+          path: `/api/v1/requests/${filed.trackingNumber}`,
+          init: { headers: { 'x-query-code': String(filed.queryCode) } },
+          status: 200,
+        },
         'GET /api/v1/organizations': { path: '/api/v1/organizations', status: 200 },
         'GET /api/v1/organizations/{id}/columns': { path: `/api/v1/organizations/${orgId}/columns`, status: 200 },
         'GET /api/v1/documents': {
