@@ -18,6 +18,7 @@ import { publishingConsoleRoutes, publishingPublicRoutes } from './publishing/pu
 import { dueItems, publishedPage } from './publishing/publishing.service.js';
 import { columnHref, ItemList } from './publishing/views/public.js';
 import { requestConsoleRoutes, requestPublicRoutes } from './requests/requests.routes.js';
+import { queues } from './requests/requests.service.js';
 import { deadlineFeedRoutes } from './requests/requests-deadlines.routes.js';
 import { letterTemplateRoutes, registerLetterTemplatesNav } from './requests/requests-letters.routes.js';
 import { registerRequestStatisticsNav, requestStatisticsRoutes } from './requests/requests-statistics.routes.js';
@@ -67,6 +68,23 @@ export function registerModules() {
             </>
           ) : null}
         </p>
+      </section>
+    );
+  });
+  addDashboardWidget(5, async (deps, c) => {
+    const p = c.get('principal');
+    if (!p || !can(p, 'request.view')) return null;
+    const q = (await queues(deps, p, {})).queues;
+    if (q.overdue.length + q.due_soon.length + q.new.length === 0) return null;
+    return (
+      <section class="notice notice-warning" aria-labelledby="due-requests">
+        <h2 id="due-requests">依申请公开</h2>
+        <p>
+          {q.overdue.length ? `${q.overdue.length} 件申请已超过答复期限；` : ''}
+          {q.due_soon.length ? `${q.due_soon.length} 件将在 3 个工作日内到期；` : ''}
+          {q.new.length ? `${q.new.length} 件新收申请待分派。` : ''}
+        </p>
+        <a href="/console/requests">前往依申请公开</a>
       </section>
     );
   });

@@ -284,6 +284,8 @@ for (const engine of testEngines()) {
       assert.match(html, new RegExp(tracking));
       assert.match(html, /3502\*{10}/);
       assert.ok(!html.includes(SEEDED_ID));
+      const dashboard = await (await officer.get('/console')).text();
+      assert.match(dashboard, /件新收申请待分派/, 'the dashboard points to new requests');
       // Not assigned yet: the officer may not see the full data.
       assert.equal((await officer.post(`/console/requests/${requestId}/personal`)).status, 403);
       const assigned = await officer.post(`/console/requests/${requestId}/assign`, { userId: String(officerId) });
