@@ -9,6 +9,17 @@ import type {
   PolicyStatusChangeTable,
   PolicyTable,
 } from '../modules/policies/policies.table.js';
+import type {
+  RequestEventTable,
+  RequestFileTable,
+  RequestReviewTable,
+  RequestTable,
+} from '../modules/requests/requests.table.js';
+import type {
+  DeadlineFeedTokenTable,
+  DueDigestTable,
+  LetterTemplateTable,
+} from '../modules/requests/requests-letters.table.js';
 
 // One Database interface made of every feature's tables. Timestamps are ISO-8601 UTC strings and
 // dates are YYYY-MM-DD strings on both engines, so values compare and sort the same everywhere.
@@ -131,6 +142,7 @@ export interface MailOutboxTable {
   subject: string;
   text_body: string;
   html_body: string | null;
+  headers: string | null; // JSON object of extra header lines (List-Unsubscribe …)
   status: string; // pending | sending | sent | failed
   attempts: number;
   next_attempt_at: string;
@@ -337,6 +349,12 @@ export interface ApiTokenTable {
   created_at: string;
 }
 
+/** The files of an item's current public version (see migration 0007). */
+export interface PublishedFileTable {
+  item_id: number;
+  file_sha256: string;
+}
+
 export interface Database {
   organizations: OrganizationTable;
   users: UserTable;
@@ -356,12 +374,20 @@ export interface Database {
   item_events: ItemEventTable;
   files: FileTable;
   item_attachments: ItemAttachmentTable;
+  published_files: PublishedFileTable;
   index_sequences: IndexSequenceTable;
   search_docs: SearchDocTable;
   subscriptions: SubscriptionTable;
   webhooks: WebhookTable;
   webhook_deliveries: WebhookDeliveryTable;
   api_tokens: ApiTokenTable;
+  requests: RequestTable;
+  request_events: RequestEventTable;
+  request_files: RequestFileTable;
+  request_reviews: RequestReviewTable;
+  letter_templates: LetterTemplateTable;
+  deadline_feed_tokens: DeadlineFeedTokenTable;
+  due_digests: DueDigestTable;
   policies: PolicyTable;
   policy_issuers: PolicyIssuerTable;
   policy_relations: PolicyRelationTable;

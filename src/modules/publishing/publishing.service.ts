@@ -476,6 +476,11 @@ export async function publishInTransaction(
       mime: a.mime,
       ext: a.ext,
     }));
+    await repo.setPublishedFiles(
+      trx,
+      item.id,
+      attachments.map((a) => a.sha256),
+    );
     await repo.insertVersion(trx, {
       item_id: item.id,
       version,
@@ -892,6 +897,11 @@ export async function importPublished(
         created_at: ts,
       });
     }
+    await repo.setPublishedFiles(
+      trx,
+      id,
+      attachments.map((a) => a.sha256),
+    );
     await repo.insertVersion(trx, {
       item_id: id,
       version: 1,

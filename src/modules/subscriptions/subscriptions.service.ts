@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
+import { isUniqueViolation } from '../../db/database.js';
 import type { Database } from '../../db/schema.js';
 import type { Deps } from '../../platform/context.js';
 import { ValidationError } from '../../platform/errors.js';
@@ -139,34 +140,46 @@ export async function requestSubscription(deps: Deps, org: Organization, raw: un
   if (!info) throw new ValidationError({ scope: '请选择订阅范围。' });
   const now = deps.clock();
   const ts = now.toISOString();
-  await deps.db.kysely.transaction().execute(async (trx) => {
-    const existing = await repo.findLatest(trx, email, scope, scopeId);
-    if (existing?.confirmed_at && !existing.unsubscribed_at) {
-      await enqueueMail(trx, alreadySubscribedMail(deps, existing, info), now);
+  const recordRequest = async () => {
+    await deps.db.kysely.transaction().execute(async (trx) => {
+      const existing = await repo.findLatest(trx, email, scope, scopeId);
+      if (existing?.confirmed_at && !existing.unsubscribed_at) {
+        await enqueueMail(trx, alreadySubscribedMail(deps, existing, info), now);
+        return;
+      }
+      const token = newToken();
+      if (existing) {
+        await repo.update(trx, existing.id, {
+          token_hash: sha256(token),
+          confirmed_at: null,
+          unsubscribed_at: null,
+          updated_at: ts,
+        });
+      } else {
+        await repo.insert(trx, {
+          email,
+          scope,
+          scope_id: scopeId,
+          token_hash: sha256(token),
+          confirmed_at: null,
+          unsubscribed_at: null,
+          created_at: ts,
+          updated_at: ts,
+        });
+      }
+      await enqueueMail(trx, confirmationMail(deps, email, info, token), now);
+    });
+  };
+  // Two requests for the same address and scope at once: the loser of the unique index runs again and finds
+  // the winner's row.
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await recordRequest();
       return;
+    } catch (err) {
+      if (attempt > 0 || !isUniqueViolation(err)) throw err;
     }
-    const token = newToken();
-    if (existing) {
-      await repo.update(trx, existing.id, {
-        token_hash: sha256(token),
-        confirmed_at: null,
-        unsubscribed_at: null,
-        updated_at: ts,
-      });
-    } else {
-      await repo.insert(trx, {
-        email,
-        scope,
-        scope_id: scopeId,
-        token_hash: sha256(token),
-        confirmed_at: null,
-        unsubscribed_at: null,
-        created_at: ts,
-        updated_at: ts,
-      });
-    }
-    await enqueueMail(trx, confirmationMail(deps, email, info, token), now);
-  });
+  }
 }
 
 export type TokenCheck =
@@ -349,7 +362,8 @@ export async function notifySubscribers(deps: Deps, raw: unknown, ctx: JobContex
       for (const b of batch) {
         const s = subs.get(b.id);
         if (!s) continue;
-        const unsubscribe = `${base}/subscriptions/unsubscribe?token=${unsubscribeToken(deps.config.secretKey, s)}`;
+        const token = unsubscribeToken(deps.config.secretKey, s);
+        const unsubscribe = `${base}/subscriptions/unsubscribe?token=${token}`;
         const text = [
           ...lines,
           '',
@@ -358,7 +372,12 @@ export async function notifySubscribers(deps: Deps, raw: unknown, ctx: JobContex
           `退订：${unsubscribe}`,
         ].join('\n');
         try {
-          await enqueueMail(trx, { to: s.email, subject, text }, ctx.now);
+          // RFC 2369 and RFC 8058: the mail client's own unsubscribe button works without opening a page.
+          const headers = {
+            'List-Unsubscribe': `<${base}/subscriptions/one-click?token=${token}>`,
+            'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
+          };
+          await enqueueMail(trx, { to: s.email, subject, text, headers }, ctx.now);
           sent++;
         } catch (err) {
           if (!(err instanceof InvalidMailError)) throw err;
