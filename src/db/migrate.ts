@@ -4,6 +4,7 @@ import * as m0001 from './migrations/20261125_0001_platform.js';
 import * as m0002 from './migrations/20261125_0002_disclosure.js';
 import * as m0003 from './migrations/20261126_0003_requests.js';
 import * as m0004 from './migrations/20261126_0004_policies.js';
+import * as m0005 from './migrations/20261126_0005_perf.js';
 import * as m0006 from './migrations/20261126_0006_letters.js';
 import * as m0007 from './migrations/20261126_0007_mail_headers_indexes.js';
 
@@ -13,6 +14,7 @@ export const migrations: Record<string, Migration> = {
   '20261125_0002_disclosure': m0002,
   '20261126_0003_requests': m0003,
   '20261126_0004_policies': m0004,
+  '20261126_0005_perf': m0005,
   '20261126_0006_letters': m0006,
   '20261126_0007_mail_headers_indexes': m0007,
 };

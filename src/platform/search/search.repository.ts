@@ -191,6 +191,18 @@ export function tsQuery(phrases: readonly TokenPhrase[]): string {
     .join(' & ');
 }
 
+/** The filters as required terms of the FTS5 match (tokens of filter_tokens, see migration 0005). */
+export function filterMatch(f: Pick<SearchFilters, 'organizationId' | 'columnId' | 'year'>): string {
+  const terms: string[] = [];
+  // Ids and years are whole numbers ≥ 0 in the index; any other value matches nothing, as the column
+  // condition did before.
+  const term = (prefix: string, n: number) => (Number.isSafeInteger(n) && n >= 0 ? `"_${prefix}${n}"` : '"_none"');
+  if (f.organizationId !== undefined) terms.push(term('o', f.organizationId));
+  if (f.columnId !== undefined) terms.push(term('c', f.columnId));
+  if (f.year !== undefined) terms.push(term('y', f.year));
+  return terms.map((t) => ` AND ${t}`).join('');
+}
+
 interface HitRow {
   item_id: number;
   title: string;
@@ -226,15 +238,14 @@ export async function searchDocuments(db: Kysely<Database>, engine: Engine, f: S
   let cand: RawBuilder<unknown>;
   let contains: (needle: string) => RawBuilder<unknown>;
   if (engine === 'sqlite') {
-    // search_docs rows are large (they hold the tokens), so the filters avoid reading them: organization,
-    // column and year come from the covering index search_docs_filter as a set of ids (the unary + keeps
-    // SQLite from turning that IN into one FTS5 lookup per id); only `kind`, which has no index, joins rows.
+    // Organization, column and year are tokens of the FTS5 column filter_tokens (migration 0005), so a
+    // filter is one more term of the MATCH and FTS5 stops after the newest cap + 1 documents that have it;
+    // only `kind`, which has no token, joins rows.
     cand = sql`select f.rowid as id from search_fts f
       ${f.kind !== undefined ? sql`join search_docs k on k.item_id = f.rowid and k.kind = ${f.kind}` : sql``}
-      where search_fts match ${ftsMatch(f.phrases)}
-      ${indexed ? sql`and +f.rowid in (select item_id from search_docs where ${indexed})` : sql``}
+      where search_fts match ${ftsMatch(f.phrases) + filterMatch(f)}
       order by f.rowid desc limit ${cap + 1}`;
-    contains = (needle) => sql`(instr(' ' || d.title_tokens || ' ', ${needle}) > 0)`;
+    contains = (needle) => sql`(instr(' ' || r.title_tokens || ' ', ${needle}) > 0)`;
   } else {
     const where = [
       sql`d.tsv @@ to_tsquery('simple', ${tsQuery(f.phrases)})`,
@@ -243,22 +254,29 @@ export async function searchDocuments(db: Kysely<Database>, engine: Engine, f: S
     ];
     cand = sql`select d.item_id as id from search_docs d where ${sql.join(where, sql` and `)}
       order by d.item_id desc limit ${cap + 1}`;
-    contains = (needle) => sql`(strpos(' ' || d.title_tokens || ' ', ${needle}) > 0)::int`;
+    contains = (needle) => sql`(strpos(' ' || r.title_tokens || ' ', ${needle}) > 0)::int`;
   }
   const score = sql.join(
     f.phrases.map((p) => contains(titleNeedle(p))),
     sql` + `,
   );
 
+  // Ranking reads only item_id, published_at and title_tokens of the candidates — on SQLite from the covering
+  // index search_docs_rank (migration 0005) rather than the wide rows — and the page's rows are read last.
+  const rankFrom = engine === 'sqlite' ? sql`search_docs r indexed by search_docs_rank` : sql`search_docs r`;
   const { rows } = await sql<HitRow>`
     with cand as materialized (${cand}),
-    lo as (select min(id) as v from (select id from cand order by id desc limit ${cap}) x)
-    select d.item_id, d.title, d.published_at, d.organization_id, d.column_id, ${score} as score,
+    lo as (select min(id) as v from (select id from cand order by id desc limit ${cap}) x),
+    ranked as (
+      select r.item_id, r.published_at, ${score} as score
+      from cand c join ${rankFrom} on r.item_id = c.id
+      where c.id >= (select v from lo)
+      order by score desc, r.published_at desc, r.item_id desc
+      limit ${f.limit} offset ${f.offset})
+    select d.item_id, d.title, d.published_at, d.organization_id, d.column_id, ranked.score,
       (select count(*) from cand) as total
-    from cand c join search_docs d on d.item_id = c.id
-    where c.id >= (select v from lo)
-    order by score desc, d.published_at desc, d.item_id desc
-    limit ${f.limit} offset ${f.offset}`.execute(db);
+    from ranked join search_docs d on d.item_id = ranked.item_id
+    order by ranked.score desc, ranked.published_at desc, ranked.item_id desc`.execute(db);
 
   let count = rows.length > 0 ? Number(rows[0].total) : 0;
   if (rows.length === 0 && f.offset > 0) {
