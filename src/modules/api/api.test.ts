@@ -241,6 +241,11 @@ for (const engine of testEngines()) {
         },
         'GET /api/v1/drafts/{id}': { path: `/api/v1/drafts/${draftId}`, init: bearer(tokens.drafter), status: 200 },
         'GET /api/v1/openapi.json': { path: '/api/v1/openapi.json', status: 200 },
+        'GET /api/v1/calendar/deadline': { path: '/api/v1/calendar/deadline?from=2025-01-24&workdays=20', status: 200 },
+        'GET /api/v1/statistics/requests': {
+          path: '/api/v1/statistics/requests?year=2025&organization=wenti',
+          status: 200,
+        },
       };
       const listed = checker.operations().sort();
       assert.deepEqual(listed, Object.keys(table).sort(), 'the test table covers exactly the documented operations');
