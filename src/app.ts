@@ -17,8 +17,9 @@ import { staffGate } from './platform/auth/auth.middleware.js';
 import { authRoutes } from './platform/auth/auth.routes.js';
 import type { AppEnv, Deps } from './platform/context.js';
 import { NotFoundError, PayloadTooLargeError } from './platform/errors.js';
+import { accessLogged } from './platform/http/access-log.js';
 import { renderError } from './platform/http/errors.js';
-import { clearPageCache } from './platform/http/portal.js';
+import { clearPageCache, elderlyFromCookie } from './platform/http/page-cache.js';
 import { deriveKey } from './platform/security/crypto.js';
 import { csrfProtection } from './platform/security/csrf.js';
 import { securityHeaders } from './platform/security/headers.js';
@@ -43,13 +44,11 @@ export function createApp(deps: Deps, extras: AppExtras = {}) {
     c.set('session', null);
     // Read from the raw request where the Node adapter gives it: building a web Headers object (as
     // getCookie does) costs more than the rest of a cached page view.
-    const rawCookie = (c.env as { incoming?: { headers: Record<string, string | string[] | undefined> } } | undefined)
-      ?.incoming?.headers.cookie;
+    const incoming = (c.env as { incoming?: { headers: Record<string, string | string[] | undefined> } } | undefined)
+      ?.incoming;
     c.set(
       'elderly',
-      typeof rawCookie === 'string'
-        ? /(?:^|;\s*)gk_elderly=1(?:;|$)/.test(rawCookie)
-        : getCookie(c, 'gk_elderly') === '1',
+      incoming ? elderlyFromCookie(incoming.headers.cookie as string | undefined) : getCookie(c, 'gk_elderly') === '1',
     );
     let ip = '';
     if (deps.config.trustProxy) ip = (c.req.header('x-forwarded-for') ?? '').split(',')[0].trim();
@@ -65,17 +64,13 @@ export function createApp(deps: Deps, extras: AppExtras = {}) {
     // After next(), headers go on the finished response: c.header() would rebuild it (and turn a cached
     // page's string body into a stream).
     c.res.headers.set('X-Request-Id', requestId);
+    const ms = performance.now() - start;
     // The path only: query strings may carry search terms or tracking codes.
-    deps.logger.info(
-      {
-        reqId: requestId,
-        method: c.req.method,
-        path: c.req.path,
-        status: c.res.status,
-        ms: Math.round(performance.now() - start),
-      },
-      'request',
-    );
+    if (accessLogged(deps.config.accessLog, c.req.method, c.res.status, ms))
+      deps.logger.info(
+        { reqId: requestId, method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(ms) },
+        'request',
+      );
   });
   app.use('*', securityHeaders({ https }));
   // Uploads (paths ending in /attachments or /uploads) may carry files up to the attachment limit plus

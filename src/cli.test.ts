@@ -34,11 +34,19 @@ describe('the gongkai command', () => {
       ['user', 'grant'],
       ['audit', 'verify'],
       ['backup'],
+      ['mail-sink'],
+      ['import', 'documents'],
     ]) {
       const r = run([...cmd, '--help']);
       assert.equal(r.code, 0, `${cmd.join(' ')}: ${r.err}`);
       assert.match(r.out, /Usage: gongkai/);
     }
+  });
+
+  test('import documents --help names the file formats and its options', () => {
+    const r = run(['import', 'documents', '--help']);
+    assert.equal(r.code, 0, r.err);
+    for (const opt of ['--attachments', '--dry-run', '--strict']) assert.ok(r.out.includes(opt), `${opt} in the help`);
   });
 
   test('a bad environment variable stops with a message naming it', () => {

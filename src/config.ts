@@ -24,6 +24,8 @@ const envSchema = z.object({
     .optional(),
   MAIL_FROM: z.string().default('gongkai <noreply@localhost>'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  ACCESS_LOG: z.enum(['all', 'slow']).default('slow'),
+  ACCESS_LOG_SLOW_MS: z.coerce.number().int().min(0).default(500),
   TRUST_PROXY: z
     .enum(['0', '1', 'true', 'false'])
     .default('0')
@@ -53,9 +55,13 @@ export interface Config {
   dataDir: string;
   publicBaseUrl: string;
   secretKey: string;
+  /** DATA_ENCRYPTION_KEYS: `id:base64key,…`, the first encrypts; undefined: a key derived from secretKey. */
+  dataEncryptionKeys?: string;
   smtpUrl?: string;
   mailFrom: string;
   logLevel: string;
+  /** Access log: every request (`all`), or writes, errors and slow requests only (`slow`). */
+  accessLog: { mode: 'all' | 'slow'; slowMs: number };
   trustProxy: boolean;
   bodyLimitBytes: number;
   attachmentMaxBytes: number;
@@ -91,9 +97,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dataDir,
     publicBaseUrl: (e.PUBLIC_BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
     secretKey: e.SECRET_KEY ?? persistentSecret(dataDir),
+    dataEncryptionKeys: e.DATA_ENCRYPTION_KEYS,
     smtpUrl: e.SMTP_URL,
     mailFrom: e.MAIL_FROM,
     logLevel: e.LOG_LEVEL,
+    accessLog: { mode: e.ACCESS_LOG, slowMs: e.ACCESS_LOG_SLOW_MS },
     trustProxy: e.TRUST_PROXY,
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     attachmentMaxBytes: Math.round(e.ATTACHMENT_MAX_MB * 1024 * 1024),

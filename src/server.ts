@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import { createServer, type RequestListener, type Server, type ServerOptions } from 'node:http';
 import { serve } from '@hono/node-server';
 import { createApp } from './app.js';
 import type { Config } from './config.js';
@@ -9,7 +9,9 @@ import { ensureFirstAdmin } from './modules/seed/bootstrap.js';
 import { seedDemo } from './modules/seed/demo.js';
 import { createCalendar } from './platform/calendar/calendar.service.js';
 import type { Deps } from './platform/context.js';
+import { pageCacheListener } from './platform/http/page-cache.js';
 import { createLogger } from './platform/logger.js';
+import { securityHeaderList } from './platform/security/headers.js';
 import { systemClock } from './platform/time.js';
 import { wirePlatform } from './wiring.js';
 
@@ -34,7 +36,21 @@ export async function startServer(config: Config, opts: StartOptions) {
 
   const platform = wirePlatform(deps);
   const app = createApp(deps, { routes: platform.routes });
-  const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }) as Server;
+  // Cached public pages are answered before the app (pageCacheListener); everything else goes through it.
+  const server = serve({
+    fetch: app.fetch,
+    port: config.port,
+    hostname: config.host,
+    createServer: ((options: ServerOptions, listener: RequestListener) =>
+      createServer(
+        options,
+        pageCacheListener(listener, {
+          securityHeaders: securityHeaderList({ https: config.publicBaseUrl.startsWith('https:') }),
+          logger,
+          accessLog: config.accessLog,
+        }),
+      )) as typeof createServer,
+  }) as Server;
   server.keepAliveTimeout = 5000;
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);

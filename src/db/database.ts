@@ -20,7 +20,10 @@ pg.types.setTypeParser(20, (v: string) => Number.parseInt(v, 10));
 pg.types.setTypeParser(1700, (v: string) => Number.parseFloat(v));
 
 /** Opens the database named by a `sqlite:` or `postgres://` URL. */
-export function openDb(url: string, opts: { poolSize?: number } = {}): Db {
+export function openDb(
+  url: string,
+  opts: { poolSize?: number; sqliteCacheMb?: number; sqliteMmapMb?: number } = {},
+): Db {
   if (url.startsWith('sqlite:')) {
     const file = url.slice('sqlite:'.length);
     if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
@@ -29,6 +32,11 @@ export function openDb(url: string, opts: { poolSize?: number } = {}): Db {
     handle.pragma('foreign_keys = ON');
     handle.pragma('busy_timeout = 5000');
     handle.pragma('synchronous = NORMAL');
+    // SQLite's default page cache is 2 MB, so on a large database (1,000,000 items: 14 GB) every index and
+    // row page a search reads became a pread. 256 MB of cache (allocated only as pages are read) and reads
+    // through a 1 GiB memory map took search p95 from about 300 to under 100 ms (docs/benchmarks.md).
+    handle.pragma(`cache_size = -${(opts.sqliteCacheMb ?? 256) * 1024}`);
+    handle.pragma(`mmap_size = ${(opts.sqliteMmapMb ?? 1024) * 1024 * 1024}`);
     const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: handle }) });
     return {
       kysely,
@@ -50,4 +58,10 @@ export async function isReachable(db: Db): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+/** Whether an error is a unique-constraint violation, on either engine. */
+export function isUniqueViolation(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === '23505';
 }

@@ -1,5 +1,15 @@
 import type { Generated } from 'kysely';
 import type {
+  InterpretationPolicyTable,
+  InterpretationTable,
+  PolicyCampaignEntryTable,
+  PolicyCampaignTable,
+  PolicyIssuerTable,
+  PolicyRelationTable,
+  PolicyStatusChangeTable,
+  PolicyTable,
+} from '../modules/policies/policies.table.js';
+import type {
   RequestEventTable,
   RequestFileTable,
   RequestReviewTable,
@@ -132,6 +142,7 @@ export interface MailOutboxTable {
   subject: string;
   text_body: string;
   html_body: string | null;
+  headers: string | null; // JSON object of extra header lines (List-Unsubscribe …)
   status: string; // pending | sending | sent | failed
   attempts: number;
   next_attempt_at: string;
@@ -338,6 +349,12 @@ export interface ApiTokenTable {
   created_at: string;
 }
 
+/** The files of an item's current public version (see migration 0007). */
+export interface PublishedFileTable {
+  item_id: number;
+  file_sha256: string;
+}
+
 export interface Database {
   organizations: OrganizationTable;
   users: UserTable;
@@ -357,6 +374,7 @@ export interface Database {
   item_events: ItemEventTable;
   files: FileTable;
   item_attachments: ItemAttachmentTable;
+  published_files: PublishedFileTable;
   index_sequences: IndexSequenceTable;
   search_docs: SearchDocTable;
   subscriptions: SubscriptionTable;
@@ -370,4 +388,12 @@ export interface Database {
   letter_templates: LetterTemplateTable;
   deadline_feed_tokens: DeadlineFeedTokenTable;
   due_digests: DueDigestTable;
+  policies: PolicyTable;
+  policy_issuers: PolicyIssuerTable;
+  policy_relations: PolicyRelationTable;
+  policy_status_changes: PolicyStatusChangeTable;
+  interpretations: InterpretationTable;
+  interpretation_policies: InterpretationPolicyTable;
+  policy_campaigns: PolicyCampaignTable;
+  policy_campaign_entries: PolicyCampaignEntryTable;
 }

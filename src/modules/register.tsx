@@ -3,6 +3,7 @@ import { can } from '../platform/auth/permissions.js';
 import type { AppEnv, Deps } from '../platform/context.js';
 import { fileRoutes } from '../platform/files/files.routes.js';
 import { addPortalNav } from '../platform/http/portal.js';
+import { CONSOLE_NAV } from '../platform/render/layouts.js';
 import { apiV1Routes } from './api/api.routes.js';
 import { apiTokenRoutes } from './api/tokens.routes.js';
 import { deadlineRoutes } from './calendar-tools/deadline.routes.js';
@@ -12,9 +13,12 @@ import { directoryOf, ensureStandardDirectory } from './directory/directory.serv
 import { feedRoutes, registerFeeds } from './feeds/feeds.routes.js';
 import { addAgencyHomeSection } from './organizations/organizations.routes.js';
 import { onOrganizationCreated } from './organizations/organizations.service.js';
+import { policyRoutes, registerPolicies } from './policies/policies.routes.js';
 import { publishingConsoleRoutes, publishingPublicRoutes } from './publishing/publishing.routes.js';
 import { dueItems, publishedPage } from './publishing/publishing.service.js';
 import { columnHref, ItemList } from './publishing/views/public.js';
+import { requestConsoleRoutes, requestPublicRoutes } from './requests/requests.routes.js';
+import { queues } from './requests/requests.service.js';
 import { deadlineFeedRoutes } from './requests/requests-deadlines.routes.js';
 import { letterTemplateRoutes, registerLetterTemplatesNav } from './requests/requests-letters.routes.js';
 import { registerRequestStatisticsNav, requestStatisticsRoutes } from './requests/requests-statistics.routes.js';
@@ -41,8 +45,12 @@ export function registerModules() {
   registerFeeds();
   registerSubscriptions();
   registerWebhookHooks();
+  addPortalNav(30, '依申请公开', (slug) => `/org/${slug}/requests/new`);
+  if (!CONSOLE_NAV.some((n) => n.href === '/console/requests'))
+    CONSOLE_NAV.splice(2, 0, { label: '依申请公开', href: '/console/requests', permission: 'request.view' });
   registerRequestStatisticsNav();
   registerLetterTemplatesNav();
+  registerPolicies();
   addAgencyHomeSection(10, async (deps, org) => {
     const dir = await directoryOf(deps, org.id);
     const { items } = await publishedPage(deps, { organizationId: org.id }, 1, 8);
@@ -60,6 +68,23 @@ export function registerModules() {
             </>
           ) : null}
         </p>
+      </section>
+    );
+  });
+  addDashboardWidget(5, async (deps, c) => {
+    const p = c.get('principal');
+    if (!p || !can(p, 'request.view')) return null;
+    const q = (await queues(deps, p, {})).queues;
+    if (q.overdue.length + q.due_soon.length + q.new.length === 0) return null;
+    return (
+      <section class="notice notice-warning" aria-labelledby="due-requests">
+        <h2 id="due-requests">依申请公开</h2>
+        <p>
+          {q.overdue.length ? `${q.overdue.length} 件申请已超过答复期限；` : ''}
+          {q.due_soon.length ? `${q.due_soon.length} 件将在 3 个工作日内到期；` : ''}
+          {q.new.length ? `${q.new.length} 件新收申请待分派。` : ''}
+        </p>
+        <a href="/console/requests">前往依申请公开</a>
       </section>
     );
   });
@@ -95,9 +120,12 @@ export function moduleRoutes(deps: Deps): Hono<AppEnv>[] {
     webhookRoutes(deps),
     apiV1Routes(deps),
     apiTokenRoutes(deps),
+    requestPublicRoutes(deps),
+    requestConsoleRoutes(deps),
     deadlineRoutes(deps),
     requestStatisticsRoutes(deps),
     letterTemplateRoutes(deps),
     deadlineFeedRoutes(deps),
+    ...policyRoutes(deps),
   ];
 }

@@ -7,7 +7,7 @@ import type { Deps } from './context.js';
 // leaves no index entry and sends nothing. After-commit hooks (cache clearing) run once it has committed.
 
 export interface ItemEvent {
-  type: 'item.published' | 'item.updated' | 'item.withdrawn';
+  type: 'item.published' | 'item.updated' | 'item.withdrawn' | 'item.status_changed';
   itemId: number;
   organizationId: number;
   columnId: number;
@@ -15,6 +15,9 @@ export interface ItemEvent {
   at: string; // ISO
   /** For withdrawals: error | superseded | outdated. */
   reason?: string;
+  /** For status changes of policy documents (效力状态): the new status and a one-line public explanation. */
+  status?: string;
+  note?: string;
   /** Loaded by an import of existing items: indexed, but nobody is notified. */
   imported?: boolean;
 }

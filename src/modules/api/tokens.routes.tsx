@@ -7,6 +7,7 @@ import { type FieldErrors, ValidationError } from '../../platform/errors.js';
 import { formFields, formList } from '../../platform/http/forms.js';
 import { actorOf, consolePage, redirectWithFlash, StaffRouter } from '../../platform/http/staff.js';
 import { ErrorSummary, SelectField, TextField } from '../../platform/render/components.js';
+import { indented } from '../../platform/render/tree.js';
 import { formatDateTime } from '../../platform/time.js';
 import { orgTree } from '../organizations/organizations.service.js';
 
@@ -22,7 +23,7 @@ async function tokenOrganizations(deps: Deps, p: Principal) {
   const tree = await orgTree(deps);
   return tree.all
     .filter((o) => o.active && can(p, 'api_token.manage', tree.chain(o.id)))
-    .map((o) => ({ id: o.id, label: `${'　'.repeat(tree.depth(o.id))}${o.name}` }));
+    .map((o) => ({ id: o.id, label: indented(tree.depth(o.id), o.name) }));
 }
 
 export function apiTokenRoutes(deps: Deps) {

@@ -5,6 +5,7 @@ import { ForbiddenError, NotFoundError, ValidationError } from '../../platform/e
 import { formFields } from '../../platform/http/forms.js';
 import { actorOf, consolePage, redirectWithFlash, StaffRouter } from '../../platform/http/staff.js';
 import { ErrorSummary, SelectField, TextArea, TextField } from '../../platform/render/components.js';
+import { indented, treeOptions } from '../../platform/render/tree.js';
 import { formatDateTime } from '../../platform/time.js';
 import { orgTree } from '../organizations/organizations.service.js';
 import { findColumn } from './directory.repository.js';
@@ -22,16 +23,11 @@ import { COLUMN_KINDS } from './directory.standard.js';
 type C = Context<AppEnv>;
 
 function parentOptions(dir: Directory, exceptId?: number) {
-  const out: { value: string; label: string }[] = [];
-  const walk = (parent: number | null, depth: number) => {
-    for (const c of dir.children(parent)) {
-      if (c.id === exceptId) continue;
-      out.push({ value: String(c.id), label: `${'　'.repeat(depth)}${c.name}` });
-      walk(c.id, depth + 1);
-    }
-  };
-  walk(null, 0);
-  return out;
+  return treeOptions((p) => dir.children(p), {
+    value: (c) => String(c.id),
+    label: (c) => c.name,
+    prune: (c) => c.id === exceptId,
+  });
 }
 
 function ColumnForm(p: {
@@ -182,7 +178,7 @@ export function directoryRoutes(deps: Deps) {
                 return (
                   <tr>
                     <td>
-                      {'　'.repeat(depth)}
+                      {indented(depth, '')}
                       {col.name}
                     </td>
                     <td>{col.code}</td>

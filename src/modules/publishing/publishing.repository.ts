@@ -220,6 +220,17 @@ export async function insertAttachment(
   return (await db.insertInto('item_attachments').values(row).returning('id').executeTakeFirstOrThrow()).id;
 }
 
+/** Replaces the list of files of the item's current public version. */
+export async function setPublishedFiles(db: Kysely<Database>, itemId: number, sha256s: string[]) {
+  await db.deleteFrom('published_files').where('item_id', '=', itemId).execute();
+  const unique = [...new Set(sha256s)];
+  if (unique.length > 0)
+    await db
+      .insertInto('published_files')
+      .values(unique.map((file_sha256) => ({ item_id: itemId, file_sha256 })))
+      .execute();
+}
+
 export async function deleteAttachment(db: Kysely<Database>, itemId: number, id: number) {
   const r = await db
     .deleteFrom('item_attachments')

@@ -16,6 +16,7 @@ import {
   orgTree,
   publicOrganization,
 } from '../organizations/organizations.service.js';
+import { itemPageSections } from './item-sections.js';
 import { DISCLOSURE, FIVE_CATEGORIES, STATUS_LABELS, type WithdrawalReason } from './publishing.schema.js';
 import * as svc from './publishing.service.js';
 import { ActionForms, Attachments, History, ItemForm, type ItemFormValues, StatusTag } from './views/console.js';
@@ -131,7 +132,9 @@ export function publishingPublicRoutes(deps: Deps) {
       const { item, version, versions, replacement } = await svc.publicItem(deps, org.id, id);
       const tree = await orgTree(deps);
       const replacementOrg = replacement ? tree.byId.get(replacement.organizationId) : undefined;
+      const sections = await itemPageSections(deps, { id: item.id, organizationId: org.id });
       const v: PublicItemView = {
+        sections,
         id: item.id,
         indexNumber: item.index_number,
         title: version.title,
@@ -458,6 +461,7 @@ export function publishingConsoleRoutes(deps: Deps) {
           attachments={view.attachments}
           errors={errors?.file || errors?.alt ? errors : undefined}
         />
+        {(await itemPageSections(deps, { id: item.id, organizationId: item.organization_id }, csrf, 'console')).console}
         <History events={view.events} />
       </>,
       errors ? 422 : 200,

@@ -277,6 +277,25 @@ export async function updateDraft(deps: Deps, p: Principal, actor: Actor, itemId
   });
 }
 
+export interface WorkflowHook {
+  name: string;
+  /** Runs before a step; throws (e.g. ValidationError) to stop it — 三同步 stops a policy without its interpretation. */
+  before?: (deps: Deps, item: repo.ItemRow, action: WorkflowAction, p: Principal) => Promise<void>;
+  /** Runs inside the step's transaction after the item moved — a bundle's other items move with it. */
+  during?: (
+    trx: Kysely<Database>,
+    deps: Deps,
+    step: { item: repo.ItemRow; action: WorkflowAction; to: ItemStatus; actor: Actor; p: Principal; now: Date },
+  ) => Promise<void>;
+}
+
+const workflowHooks: WorkflowHook[] = [];
+
+/** Lets another module check or extend the workflow steps (submit, review, return, approve); idempotent by name. */
+export function addWorkflowHook(h: WorkflowHook) {
+  if (!workflowHooks.some((x) => x.name === h.name)) workflowHooks.push(h);
+}
+
 async function step(
   deps: Deps,
   p: Principal,
@@ -291,11 +310,13 @@ async function step(
 ) {
   const ctx = await load(deps, itemId);
   assertAllowed(p, ctx, action);
+  for (const h of workflowHooks) await h.before?.(deps, ctx.item, action, p);
   const now = deps.clock();
   await deps.db.kysely.transaction().execute(async (trx) => {
     if (!(await repo.transition(trx, itemId, from, { status: to, updated_at: now.toISOString(), ...patch }))) {
       throw new ConflictError('信息状态已被他人改变，请刷新后重试。');
     }
+    for (const h of workflowHooks) await h.during?.(trx, deps, { item: ctx.item, action, to, actor, p, now });
     await itemEvent(trx, ctx.item, actor, action, to, comment, now);
     await recordAudit(
       trx,
@@ -410,11 +431,31 @@ export async function startRevision(deps: Deps, p: Principal, actor: Actor, item
  */
 async function publishInternal(deps: Deps, ctx: Ctx, actor: Actor, from: ItemStatus[], publishedBy: number | null) {
   const now = deps.clock();
-  const ts = now.toISOString();
-  const item = ctx.item;
-  const version = item.published_version + 1;
   let after: () => void = () => {};
   await deps.db.kysely.transaction().execute(async (trx) => {
+    after = await publishInTransaction(trx, deps, ctx.item, actor, from, publishedBy, now);
+  });
+  clearPageCache();
+  after();
+}
+
+/**
+ * The publication itself, inside the caller's transaction (so a bundle of items — a policy and its
+ * interpretations — is published all together or not at all). Returns the after-commit step; the caller
+ * clears cached pages after commit.
+ */
+export async function publishInTransaction(
+  trx: Kysely<Database>,
+  deps: Deps,
+  item: repo.ItemRow,
+  actor: Actor,
+  from: ItemStatus[],
+  publishedBy: number | null,
+  now: Date,
+): Promise<() => void> {
+  const ts = now.toISOString();
+  const version = item.published_version + 1;
+  {
     const ok = await repo.transition(trx, item.id, from, {
       status: 'published',
       published_version: version,
@@ -435,6 +476,11 @@ async function publishInternal(deps: Deps, ctx: Ctx, actor: Actor, from: ItemSta
       mime: a.mime,
       ext: a.ext,
     }));
+    await repo.setPublishedFiles(
+      trx,
+      item.id,
+      attachments.map((a) => a.sha256),
+    );
     await repo.insertVersion(trx, {
       item_id: item.id,
       version,
@@ -475,10 +521,8 @@ async function publishInternal(deps: Deps, ctx: Ctx, actor: Actor, from: ItemSta
       version,
       at: ts,
     };
-    after = await emit(trx, deps, event);
-  });
-  clearPageCache();
-  after();
+    return emit(trx, deps, event);
+  }
 }
 
 export async function publishNow(deps: Deps, p: Principal, actor: Actor, itemId: number) {
@@ -853,6 +897,11 @@ export async function importPublished(
         created_at: ts,
       });
     }
+    await repo.setPublishedFiles(
+      trx,
+      id,
+      attachments.map((a) => a.sha256),
+    );
     await repo.insertVersion(trx, {
       item_id: id,
       version: 1,

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Principal } from '../../platform/auth/permissions.js';
+import { storeFile } from '../../platform/files/files.service.js';
 import { createTestApp, insertStaff, signedInClient, type TestApp, TestClient } from '../../testing/app.js';
 import { testEngines } from '../../testing/db.js';
 import { directoryOf } from '../directory/directory.service.js';
@@ -279,6 +280,66 @@ for (const engine of testEngines()) {
       assert.match(now, /2026年修订/);
       assert.match(now, /修订记录/);
       assert.match(now, /新增图书馆夜间开放时间/);
+    });
+
+    test('a file removed in a draft revision stays public until the revision is published', async () => {
+      const d = people.drafter;
+      const id = await svc.createDraft(t.deps, d.p, actor(d), orgId, draft({ title: '附件随版本公开', genre: '其他' }));
+      const bytes = new TextEncoder().encode(`%PDF-1.4\n% revision test ${engine}\n%%EOF\n`);
+      const stored = await storeFile(
+        t.db,
+        t.deps.config.dataDir,
+        bytes,
+        '办法.pdf',
+        { allowed: ['pdf'], maxBytes: 1 << 20 },
+        new Date(),
+      );
+      const attachmentId = await svc.attachFile(t.deps, d.p, actor(d), id, {
+        sha256: stored.sha256,
+        filename: '办法.pdf',
+        alt: '',
+        inline: false,
+      });
+      const anon = new TestClient(t.app);
+      const url = `/files/${stored.sha256}/${encodeURIComponent('办法.pdf')}`;
+      assert.equal((await anon.get(url)).status, 404, 'a draft attachment is not public');
+      const publish = async () => {
+        await svc.submit(t.deps, d.p, actor(d), id);
+        await svc.review(t.deps, people.reviewer.p, actor(people.reviewer), id);
+        await svc.approve(t.deps, people.approver.p, actor(people.approver), id);
+        await svc.publishNow(t.deps, people.approver.p, actor(people.approver), id);
+      };
+      await publish();
+      assert.equal((await anon.get(url)).status, 200);
+      await svc.startRevision(t.deps, d.p, actor(d), id);
+      await svc.detachFile(t.deps, d.p, actor(d), id, attachmentId);
+      assert.equal((await anon.get(url)).status, 200, 'the published version still lists it');
+      const added = await storeFile(
+        t.db,
+        t.deps.config.dataDir,
+        new TextEncoder().encode(`%PDF-1.4\n% added ${engine}\n%%EOF\n`),
+        '新附件.pdf',
+        { allowed: ['pdf'], maxBytes: 1 << 20 },
+        new Date(),
+      );
+      await svc.attachFile(t.deps, d.p, actor(d), id, {
+        sha256: added.sha256,
+        filename: '新附件.pdf',
+        alt: '',
+        inline: false,
+      });
+      const addedUrl = `/files/${added.sha256}/x.pdf`;
+      assert.equal((await anon.get(addedUrl)).status, 404, 'a file added in the draft revision is not public yet');
+      await svc.updateDraft(
+        t.deps,
+        d.p,
+        actor(d),
+        id,
+        draft({ title: '附件随版本公开', genre: '其他', change_kind: 'major', change_note: '删除附件。' }),
+      );
+      await publish();
+      assert.equal((await anon.get(url)).status, 404, 'gone with the version that dropped it');
+      assert.equal((await anon.get(addedUrl)).status, 200, 'public with the version that added it');
     });
 
     test('withdrawal: published in error answers 410 with a notice; otherwise a banner linking the replacement', async () => {

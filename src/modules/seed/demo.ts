@@ -3,6 +3,7 @@ import type { Deps } from '../../platform/context.js';
 import * as orgRepo from '../organizations/organizations.repository.js';
 import type { OrganizationInput } from '../organizations/organizations.schema.js';
 import { createOrganization, invalidateOrgTree } from '../organizations/organizations.service.js';
+import { seedDemoPolicies } from '../policies/demo.js';
 import { seedDemoItems } from './demo-items.js';
 
 // Demo data drawn from the source document: 湖里区文体出版旅游局's report on its 2017 disclosure work,
@@ -200,5 +201,6 @@ export async function seedDemo(deps: Deps): Promise<boolean> {
     );
   invalidateOrgTree(deps);
   await seedDemoItems(deps);
+  await seedDemoPolicies(deps);
   return true;
 }

@@ -192,6 +192,21 @@ export function subscriptionRoutes(deps: Deps) {
     return c.redirect(`/subscriptions/unsubscribed?org=${encodeURIComponent(check.scope.org.slug)}`, 303);
   });
 
+  // One-click unsubscribe (RFC 8058), from the List-Unsubscribe header: the mail client POSTs
+  // "List-Unsubscribe=One-Click" without cookies (exempt from CSRF, the token authorizes it); a browser that
+  // opens the address is shown the ordinary unsubscribe page instead.
+  app.get('/subscriptions/one-click', (c) =>
+    c.redirect(`/subscriptions/unsubscribe?token=${encodeURIComponent(c.req.query('token') ?? '')}`, 303),
+  );
+  app.post('/subscriptions/one-click', async (c) => {
+    noStore(c);
+    const f = await formFields(c);
+    if (f['List-Unsubscribe'] !== 'One-Click') return c.text('缺少 List-Unsubscribe=One-Click。', 400);
+    const check = await unsubscribe(deps, c.req.query('token') ?? '', false);
+    if (check.status !== 'ok') return c.text('链接无效或已过期。', 404);
+    return c.text('已退订。', 200);
+  });
+
   app.get('/subscriptions/unsubscribed', async (c) => {
     const org = await orgOrNull(deps, c.req.query('org'));
     return portalPage(c, deps, {

@@ -19,8 +19,10 @@ export type SubscriptionScope = 'organization' | 'column';
 /** The payload of the 'subscriptions.notify' job. */
 export const notifyPayload = z.object({
   itemId: z.number().int().positive(),
-  type: z.enum(['item.published', 'item.updated', 'item.withdrawn']),
+  type: z.enum(['item.published', 'item.updated', 'item.withdrawn', 'item.status_changed']),
   version: z.number().int().nonnegative(),
+  /** For status changes of policy documents: the one-line explanation (自 … 起已废止，依据《…》). */
+  note: z.string().max(1000).optional(),
 });
 
 export type NotifyPayload = z.infer<typeof notifyPayload>;

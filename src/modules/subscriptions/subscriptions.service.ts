@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
+import { isUniqueViolation } from '../../db/database.js';
 import type { Database } from '../../db/schema.js';
 import type { Deps } from '../../platform/context.js';
 import { ValidationError } from '../../platform/errors.js';
@@ -139,34 +140,46 @@ export async function requestSubscription(deps: Deps, org: Organization, raw: un
   if (!info) throw new ValidationError({ scope: '请选择订阅范围。' });
   const now = deps.clock();
   const ts = now.toISOString();
-  await deps.db.kysely.transaction().execute(async (trx) => {
-    const existing = await repo.findLatest(trx, email, scope, scopeId);
-    if (existing?.confirmed_at && !existing.unsubscribed_at) {
-      await enqueueMail(trx, alreadySubscribedMail(deps, existing, info), now);
+  const recordRequest = async () => {
+    await deps.db.kysely.transaction().execute(async (trx) => {
+      const existing = await repo.findLatest(trx, email, scope, scopeId);
+      if (existing?.confirmed_at && !existing.unsubscribed_at) {
+        await enqueueMail(trx, alreadySubscribedMail(deps, existing, info), now);
+        return;
+      }
+      const token = newToken();
+      if (existing) {
+        await repo.update(trx, existing.id, {
+          token_hash: sha256(token),
+          confirmed_at: null,
+          unsubscribed_at: null,
+          updated_at: ts,
+        });
+      } else {
+        await repo.insert(trx, {
+          email,
+          scope,
+          scope_id: scopeId,
+          token_hash: sha256(token),
+          confirmed_at: null,
+          unsubscribed_at: null,
+          created_at: ts,
+          updated_at: ts,
+        });
+      }
+      await enqueueMail(trx, confirmationMail(deps, email, info, token), now);
+    });
+  };
+  // Two requests for the same address and scope at once: the loser of the unique index runs again and finds
+  // the winner's row.
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await recordRequest();
       return;
+    } catch (err) {
+      if (attempt > 0 || !isUniqueViolation(err)) throw err;
     }
-    const token = newToken();
-    if (existing) {
-      await repo.update(trx, existing.id, {
-        token_hash: sha256(token),
-        confirmed_at: null,
-        unsubscribed_at: null,
-        updated_at: ts,
-      });
-    } else {
-      await repo.insert(trx, {
-        email,
-        scope,
-        scope_id: scopeId,
-        token_hash: sha256(token),
-        confirmed_at: null,
-        unsubscribed_at: null,
-        created_at: ts,
-        updated_at: ts,
-      });
-    }
-    await enqueueMail(trx, confirmationMail(deps, email, info, token), now);
-  });
+  }
 }
 
 export type TokenCheck =
@@ -249,6 +262,7 @@ const KIND_LABEL: Record<NotifyPayload['type'], string> = {
   'item.published': '新发布',
   'item.updated': '更新',
   'item.withdrawn': '撤回',
+  'item.status_changed': '效力状态变更',
 };
 
 const oneLine = (s: string) => s.replace(/\s+/g, ' ').trim();
@@ -270,6 +284,7 @@ export async function queueNotification(trx: Kysely<Database>, event: ItemEvent,
     if (v?.change_kind !== 'major') return;
   }
   const payload: NotifyPayload = { itemId: event.itemId, type: event.type, version: event.version };
+  if (event.note) payload.note = event.note;
   await enqueue(trx, { handler: NOTIFY_JOB, payload, now, maxAttempts: 5 });
 }
 
@@ -299,7 +314,9 @@ export async function notifySubscribers(deps: Deps, raw: unknown, ctx: JobContex
   const link = `${base}${itemHref(org.slug, item.id)}`;
   const title = oneLine(version.title);
   const lines = [
-    `${org.name}在“${path.map((c) => c.name).join(' › ') || '政府信息公开'}”栏目${KIND_LABEL[payload.type]}了一条政府信息：`,
+    payload.type === 'item.status_changed'
+      ? `${org.name}“${path.map((c) => c.name).join(' › ') || '政府信息公开'}”栏目的一份政策文件效力状态发生变更：`
+      : `${org.name}在“${path.map((c) => c.name).join(' › ') || '政府信息公开'}”栏目${KIND_LABEL[payload.type]}了一条政府信息：`,
     '',
     `标题：${title}`,
     `发布日期：${day(item.first_published_at)}`,
@@ -314,7 +331,10 @@ export async function notifySubscribers(deps: Deps, raw: unknown, ctx: JobContex
     lines.push(`撤回日期：${day(item.withdrawn_at)}`, `撤回原因：${reason}`);
     if (item.withdrawal_note) lines.push(`撤回说明：${item.withdrawal_note}`);
     lines.push(`查看撤回说明：${link}`);
-  } else lines.push(`查看全文：${link}`);
+  } else {
+    if (payload.type === 'item.status_changed' && payload.note) lines.push(`效力状态：${payload.note}`);
+    lines.push(`查看全文：${link}`);
+  }
   const shortTitle = title.length > 200 ? `${title.slice(0, 200)}…` : title;
   const subject = `【${org.name}】${KIND_LABEL[payload.type]}：${shortTitle}`;
 
@@ -342,7 +362,8 @@ export async function notifySubscribers(deps: Deps, raw: unknown, ctx: JobContex
       for (const b of batch) {
         const s = subs.get(b.id);
         if (!s) continue;
-        const unsubscribe = `${base}/subscriptions/unsubscribe?token=${unsubscribeToken(deps.config.secretKey, s)}`;
+        const token = unsubscribeToken(deps.config.secretKey, s);
+        const unsubscribe = `${base}/subscriptions/unsubscribe?token=${token}`;
         const text = [
           ...lines,
           '',
@@ -351,7 +372,12 @@ export async function notifySubscribers(deps: Deps, raw: unknown, ctx: JobContex
           `退订：${unsubscribe}`,
         ].join('\n');
         try {
-          await enqueueMail(trx, { to: s.email, subject, text }, ctx.now);
+          // RFC 2369 and RFC 8058: the mail client's own unsubscribe button works without opening a page.
+          const headers = {
+            'List-Unsubscribe': `<${base}/subscriptions/one-click?token=${token}>`,
+            'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
+          };
+          await enqueueMail(trx, { to: s.email, subject, text, headers }, ctx.now);
           sent++;
         } catch (err) {
           if (!(err instanceof InvalidMailError)) throw err;

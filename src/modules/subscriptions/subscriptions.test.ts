@@ -247,6 +247,64 @@ for (const engine of testEngines()) {
       assert.equal(rows.length, 1);
     });
 
+    test('notifications carry List-Unsubscribe headers whose one-click POST (RFC 8058) unsubscribes without a cookie', async () => {
+      const addr = 'oneclick@example.com';
+      await subscribe(addr, 'organization');
+      await confirmFromMail(addr);
+      await pub.publish({ title: '一键退订之前' });
+      await flush();
+      const note = [...mailsTo(addr)].reverse().find((m) => m.subject.includes('一键退订之前'));
+      assert.ok(note);
+      assert.equal(note.headers['list-unsubscribe-post'], 'List-Unsubscribe=One-Click');
+      const x = /^<http:\/\/gk\.test(\/subscriptions\/one-click\?token=[0-9]+\.[A-Za-z0-9_-]+)>$/.exec(
+        note.headers['list-unsubscribe'] ?? '',
+      );
+      assert.ok(x, `List-Unsubscribe: ${note.headers['list-unsubscribe']}`);
+      const oneClick = x[1]!;
+      // A mail client posts from nowhere: no CSRF cookie, no token field.
+      const post = (path: string, body: string) =>
+        t.app.request(path, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body,
+        });
+      assert.equal((await post(oneClick, 'something=else')).status, 400, 'the RFC 8058 body is required');
+      assert.equal((await post(`${oneClick}x`, 'List-Unsubscribe=One-Click')).status, 404, 'a tampered token');
+      assert.equal((await post(oneClick, 'List-Unsubscribe=One-Click')).status, 200);
+      const opened = await client.get(oneClick);
+      assert.equal(opened.status, 303, 'a browser opening the address goes to the unsubscribe page');
+      const n = mailsTo(addr).length;
+      await pub.publish({ title: '一键退订之后' });
+      await flush();
+      assert.equal(mailsTo(addr).length, n, 'nothing after the one-click unsubscribe');
+      // Confirmation mails are not list mail: they have no unsubscribe header.
+      const confirmation = mailsTo(addr).find((m) => m.subject.includes('请确认'));
+      assert.equal(confirmation?.headers['list-unsubscribe'], undefined);
+    });
+
+    test('an address has one subscription row per scope, enforced by the database', async () => {
+      const ts = new Date().toISOString();
+      const row = {
+        email: 'unique@example.com',
+        scope: 'organization',
+        scope_id: 1,
+        confirmed_at: null,
+        unsubscribed_at: null,
+        created_at: ts,
+        updated_at: ts,
+      };
+      await t.db.kysely
+        .insertInto('subscriptions')
+        .values({ ...row, token_hash: 'unique-a' })
+        .execute();
+      await assert.rejects(
+        t.db.kysely
+          .insertInto('subscriptions')
+          .values({ ...row, token_hash: 'unique-b' })
+          .execute(),
+      );
+    });
+
     test('imported items notify nobody', async () => {
       const before = sink.messages.length;
       await publishing.importPublished(t.deps, { userId: null, name: 'import', ip: '' }, pub.orgId, {

@@ -2,13 +2,14 @@ import { z } from 'zod';
 
 // Webhooks: what an administrator registers, and what a delivery job carries.
 
-export const WEBHOOK_EVENTS = ['item.published', 'item.updated', 'item.withdrawn'] as const;
+export const WEBHOOK_EVENTS = ['item.published', 'item.updated', 'item.withdrawn', 'item.status_changed'] as const;
 export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
 
 export const EVENT_LABELS: Record<WebhookEvent, string> = {
   'item.published': '信息发布（首次发布）',
   'item.updated': '信息更新（每次修订后重新发布）',
   'item.withdrawn': '信息撤回',
+  'item.status_changed': '政策文件效力状态变更（已修订、已废止、已失效等）',
 };
 
 const LOCAL_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);

@@ -327,6 +327,7 @@ export async function queueDeliveries(trx: Kysely<Database>, event: ItemEvent, d
         version: event.version,
         withdrawn: item.withdrawn === 1,
         ...(event.type === 'item.withdrawn' ? { reason: event.reason ?? null } : {}),
+        ...(event.type === 'item.status_changed' ? { status: event.status ?? null, note: event.note ?? null } : {}),
       },
     },
   });

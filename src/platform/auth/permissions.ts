@@ -52,9 +52,25 @@ export const PERMISSIONS = {
   // Webhooks for integrators (feeds and subscriptions need no permission: they are public).
   'webhook.view': ['org_admin', 'system_admin', 'auditor'],
   'webhook.manage': ['org_admin', 'system_admin'],
+  // Information requests (依申请公开): the disclosure office handles them; extensions need the head of the
+  // office (the agency's administrator); full personal data only for the assigned officer and administrators
+  // (the assignment is checked in the service), every full view audited.
+  'request.view': ['disclosure_officer', 'org_admin', 'system_admin', 'auditor'],
+  'request.manage': ['disclosure_officer', 'org_admin'],
+  'request.extend': ['org_admin'],
+  'request.view_personal': ['disclosure_officer', 'org_admin', 'system_admin'],
   // Information requests: the annual report's tables 三 and 四, reply-letter templates, deadline feeds.
   'request_statistics.view': ['disclosure_officer', 'org_admin', 'system_admin', 'auditor'],
   'request_letter.manage': ['disclosure_officer', 'org_admin', 'system_admin'],
+  // Policy documents (政策文件), interpretations (政策解读) and cleanup campaigns (规范性文件清理).
+  'policy.view': ['drafter', 'reviewer', 'approver', 'disclosure_officer', 'org_admin', 'system_admin', 'auditor'],
+  'policy.edit': ['drafter', 'disclosure_officer'],
+  'policy.relate': ['approver', 'disclosure_officer'],
+  'policy.stats': ['disclosure_officer', 'org_admin', 'system_admin', 'auditor'],
+  'interpretation.edit': ['drafter', 'disclosure_officer'],
+  'interpretation.waive': ['approver'],
+  'campaign.manage': ['disclosure_officer', 'org_admin'],
+  'campaign.approve': ['approver'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof PERMISSIONS;

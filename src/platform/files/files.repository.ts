@@ -24,11 +24,13 @@ export function findFile(db: Kysely<Database>, sha256: string): Promise<FileRow 
 
 /** True when an attachment of a published, not withdrawn item uses this content. */
 export async function isPubliclyReferenced(db: Kysely<Database>, sha256: string): Promise<boolean> {
+  // A file of an item's current public version; not the draft's working copy (item_attachments), whose new
+  // files stay private until that draft is published.
   const row = await db
-    .selectFrom('item_attachments')
-    .innerJoin('items', 'items.id', 'item_attachments.item_id')
-    .select('item_attachments.id')
-    .where('item_attachments.file_sha256', '=', sha256)
+    .selectFrom('published_files as pf')
+    .innerJoin('items', 'items.id', 'pf.item_id')
+    .select('items.id')
+    .where('pf.file_sha256', '=', sha256)
     .where('items.published_version', '>', 0)
     // Items withdrawn as superseded or outdated stay readable under a banner, attachments included;
     // only what was published in error disappears.

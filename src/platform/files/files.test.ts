@@ -478,6 +478,9 @@ for (const engine of testEngines()) {
         .insertInto('item_attachments')
         .values({ item_id: item.id, file_sha256: fileSha, filename, alt: '', inline: 0, sort_order: 0, created_at: ts })
         .execute();
+      // Publishing freezes the version's files (publishing.service); a draft has none.
+      if (state.published)
+        await k.insertInto('published_files').values({ item_id: item.id, file_sha256: fileSha }).execute();
     };
 
     before(async () => {

@@ -79,44 +79,5 @@ export async function portalPage(
   );
 }
 
-// Rendered public pages kept for a few seconds: the portal's busiest pages (homes) are read far more often
-// than anything on them changes. Writes in this process clear it at once; other servers see changes within
-// the TTL.
-const pageCache = new Map<string, { at: number; body: string; status: number }>();
-// Renders in progress: requests arriving while a page renders wait for that render instead of starting
-// their own (on PostgreSQL they would otherwise all render at once when the entry expires).
-const inflight = new Map<string, Promise<{ body: string; status: number }>>();
-const PAGE_TTL_MS = 5000;
-
-export function clearPageCache() {
-  pageCache.clear();
-}
-
-/** Serves a public page from the short-lived cache, rendering it on a miss. */
-export async function cachedPage(c: Context<AppEnv>, render: () => Promise<Response>): Promise<Response> {
-  const key = `${c.get('elderly') ? 'e' : 'n'}|${c.req.url}`;
-  const hit = pageCache.get(key);
-  // Pages differ by the elderly-mode cookie, so browsers and proxies must revalidate rather than reuse a
-  // copy rendered for the other mode; the server-side cache above carries the load.
-  const headers = { 'Content-Type': 'text/html; charset=UTF-8', 'Cache-Control': 'private, no-cache', Vary: 'Cookie' };
-  if (hit && Date.now() - hit.at < PAGE_TTL_MS) return c.body(hit.body, hit.status as 200, headers);
-  let pending = inflight.get(key);
-  if (!pending) {
-    pending = (async () => {
-      const res = await render();
-      return { body: await res.text(), status: res.status };
-    })();
-    inflight.set(key, pending);
-    try {
-      const done = await pending;
-      if (done.status === 200) {
-        if (pageCache.size > 2000) pageCache.clear();
-        pageCache.set(key, { at: Date.now(), ...done });
-      }
-    } finally {
-      inflight.delete(key);
-    }
-  }
-  const { body, status } = await pending;
-  return c.body(body, status as 200, headers);
-}
+// The page cache lives in page-cache.ts (its direct-write listener needs no JSX); re-exported for the routes.
+export { cachedPage, clearPageCache } from './page-cache.js';

@@ -9,7 +9,7 @@ import type { Database, MailOutboxTable } from '../../db/schema.js';
 export type MailRow = Selectable<MailOutboxTable>;
 
 /** What the console may show of a message: everything except its bodies. */
-export type MailSummary = Omit<MailRow, 'text_body' | 'html_body'>;
+export type MailSummary = Omit<MailRow, 'text_body' | 'html_body' | 'headers'>;
 
 const SUMMARY_COLUMNS = [
   'id',
@@ -26,7 +26,7 @@ const SUMMARY_COLUMNS = [
 
 export async function insertMail(
   db: Kysely<Database>,
-  m: { to: string; subject: string; text: string; html: string | null; now: string },
+  m: { to: string; subject: string; text: string; html: string | null; headers: string | null; now: string },
 ): Promise<number> {
   const row = await db
     .insertInto('mail_outbox')
@@ -35,6 +35,7 @@ export async function insertMail(
       subject: m.subject,
       text_body: m.text,
       html_body: m.html,
+      headers: m.headers,
       status: 'pending',
       attempts: 0,
       next_attempt_at: m.now,

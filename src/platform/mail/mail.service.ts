@@ -36,7 +36,13 @@ export interface OutgoingMail {
   subject: string;
   text: string;
   html?: string | null;
+  /** Extra header lines, only those of LIST_HEADERS (the rest of a message's headers belong to the sender). */
+  headers?: Partial<Record<ListHeader, string>>;
 }
+
+/** Header lines a message may carry besides the sender's own: the mailing-list ones of RFC 2369 and RFC 8058. */
+export const LIST_HEADERS = ['List-Unsubscribe', 'List-Unsubscribe-Post', 'List-Id'] as const;
+export type ListHeader = (typeof LIST_HEADERS)[number];
 
 export class InvalidMailError extends Error {
   constructor(message: string) {
@@ -58,6 +64,15 @@ const mailSchema = z.object({
     .refine((s) => !/[\r\n]/.test(s), { message: 'subject contains a line break' }),
   text: z.string(),
   html: z.string().nullish(),
+  headers: z
+    .partialRecord(
+      z.enum(LIST_HEADERS),
+      z
+        .string()
+        .max(2000, { message: 'header value is longer than 2000 characters' })
+        .refine((s) => !/[\r\n]/.test(s), { message: 'header value contains a line break' }),
+    )
+    .optional(),
 });
 
 /**
@@ -72,7 +87,8 @@ export async function enqueueMail(trx: Kysely<Database>, mail: OutgoingMail, now
     const shown = field === 'to' ? ` ${JSON.stringify(mail.to)}` : '';
     throw new InvalidMailError(`cannot queue mail: ${issue.message}${shown} (field "${field}")`);
   }
-  return insertMail(trx, { ...r.data, html: r.data.html ?? null, now: now.toISOString() });
+  const headers = r.data.headers && Object.keys(r.data.headers).length > 0 ? JSON.stringify(r.data.headers) : null;
+  return insertMail(trx, { ...r.data, html: r.data.html ?? null, headers, now: now.toISOString() });
 }
 
 /** The outbox without message bodies, newest first, optionally of one status. */
@@ -261,6 +277,7 @@ export class MailSender {
         subject: m.subject,
         text: m.text_body,
         ...(m.html_body ? { html: m.html_body } : {}),
+        ...(m.headers ? { headers: JSON.parse(m.headers) as Record<string, string> } : {}),
       });
     } catch (raw) {
       const err = raw as SmtpError;

@@ -20,7 +20,13 @@ export function csrfToken(c: Context<AppEnv>, key: Buffer, secure: boolean): str
   return hmac(key, v);
 }
 
-/** Rejects every state-changing request outside /api/ that lacks a valid token. */
+/**
+ * Paths a form on another site may legitimately POST to. Mail clients send the one-click unsubscribe of
+ * RFC 8058 without any cookie; the link's own HMAC token is what authorizes it.
+ */
+const EXEMPT = new Set(['/subscriptions/one-click']);
+
+/** Rejects every state-changing request outside /api/ (and EXEMPT) that lacks a valid token. */
 export function csrfProtection(key: Buffer, secure: boolean): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const m = c.req.method;
@@ -29,7 +35,8 @@ export function csrfProtection(key: Buffer, secure: boolean): MiddlewareHandler<
       token ??= csrfToken(c, key, secure);
       return token;
     });
-    if (m === 'GET' || m === 'HEAD' || m === 'OPTIONS' || c.req.path.startsWith('/api/')) return next();
+    if (m === 'GET' || m === 'HEAD' || m === 'OPTIONS' || c.req.path.startsWith('/api/') || EXEMPT.has(c.req.path))
+      return next();
     const cookie = getCookie(c, COOKIE);
     let sent = c.req.header('x-csrf-token');
     if (!sent) {

@@ -14,17 +14,28 @@ const CSP = [
   "frame-ancestors 'self'",
 ].join('; ');
 
+const COMMON: readonly (readonly [string, string])[] = [
+  ['Content-Security-Policy', CSP],
+  ['X-Content-Type-Options', 'nosniff'],
+  ['X-Frame-Options', 'SAMEORIGIN'],
+  ['Referrer-Policy', 'strict-origin-when-cross-origin'],
+  ['Permissions-Policy', 'camera=(), microphone=(), geolocation=()'],
+  ['Cross-Origin-Opener-Policy', 'same-origin'],
+];
+const HSTS = ['Strict-Transport-Security', 'max-age=31536000; includeSubDomains'] as const;
+
+/** The security headers every response carries, computed once: the middleware and the page cache's
+ * direct writes (platform/http/page-cache.ts) both send exactly this list. */
+export function securityHeaderList(opts: { https: boolean }): readonly (readonly [string, string])[] {
+  return opts.https ? [...COMMON, HSTS] : COMMON;
+}
+
 /** Sets the security headers on every response. */
 export function securityHeaders(opts: { https: boolean }): MiddlewareHandler {
+  const list = securityHeaderList(opts);
   return async (c, next) => {
     await next();
     const h = c.res.headers;
-    h.set('Content-Security-Policy', CSP);
-    h.set('X-Content-Type-Options', 'nosniff');
-    h.set('X-Frame-Options', 'SAMEORIGIN');
-    h.set('Referrer-Policy', 'strict-origin-when-cross-origin');
-    h.set('Permissions-Policy', 'camera=(), microphone=(), geolocation=()');
-    h.set('Cross-Origin-Opener-Policy', 'same-origin');
-    if (opts.https) h.set('Strict-Transport-Security', 'max-age=31536000; includeSubDomains');
+    for (const [name, value] of list) h.set(name, value);
   };
 }

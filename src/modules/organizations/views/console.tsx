@@ -1,5 +1,6 @@
 import type { FieldErrors } from '../../../platform/errors.js';
 import { ErrorSummary, SelectField, TextArea, TextField } from '../../../platform/render/components.js';
+import { indented } from '../../../platform/render/tree.js';
 import { ORG_KINDS } from '../organizations.schema.js';
 import type { Organization, OrgTree } from '../organizations.service.js';
 
@@ -52,7 +53,7 @@ export function OrgList({ tree, visible }: { tree: OrgTree; visible: Set<number>
           {rows.map(({ o, depth }) => (
             <tr>
               <td>
-                {'　'.repeat(depth)}
+                {indented(depth, '')}
                 {o.name}
               </td>
               <td>{o.code}</td>

@@ -1,6 +1,7 @@
 import type { FieldErrors } from '../../../platform/errors.js';
 import { humanSize, typeLabel } from '../../../platform/files/files.service.js';
 import { ErrorSummary, SelectField, TextArea, TextField } from '../../../platform/render/components.js';
+import { treeOptions } from '../../../platform/render/tree.js';
 import { formatDateTime } from '../../../platform/time.js';
 import type { Directory } from '../../directory/directory.service.js';
 import {
@@ -16,16 +17,13 @@ import { ACTION_LABELS, type WorkflowAction } from '../publishing.service.js';
 
 export type ItemFormValues = Record<string, string>;
 
+/** The columns an item can be filed in: every column that is neither retired nor a static page. */
 export function columnOptions(dir: Directory) {
-  const out: { value: string; label: string }[] = [];
-  const walk = (parent: number | null, depth: number) => {
-    for (const c of dir.children(parent)) {
-      if (!c.retired && c.kind !== 'static') out.push({ value: String(c.id), label: `${'　'.repeat(depth)}${c.name}` });
-      walk(c.id, depth + 1);
-    }
-  };
-  walk(null, 0);
-  return out;
+  return treeOptions((p) => dir.children(p), {
+    value: (c) => String(c.id),
+    label: (c) => c.name,
+    include: (c) => !c.retired && c.kind !== 'static',
+  });
 }
 
 export function ItemForm(p: {

@@ -176,6 +176,8 @@ export function ColumnPage(p: {
 
 export interface PublicItemView {
   id: number;
+  /** Sections other modules add (item-sections.ts): banners at the top, related content at the bottom. */
+  sections?: { top: unknown[]; bottom: unknown[] };
   indexNumber: string;
   title: string;
   docNumber: string;
@@ -223,6 +225,7 @@ export function ItemPage({ v, columnTrail }: { v: PublicItemView; columnTrail: s
   return (
     <article class="item">
       {v.withdrawn ? <WithdrawnBanner w={v.withdrawn} /> : null}
+      {v.sections?.top}
       <div class="table-scroll">
         <table class="item-meta">
           <caption class="visually-hidden">信息基本情况</caption>
@@ -308,6 +311,7 @@ export function ItemPage({ v, columnTrail }: { v: PublicItemView; columnTrail: s
           </ul>
         </section>
       ) : null}
+      {v.sections?.bottom}
     </article>
   );
 }

@@ -1,20 +1,21 @@
 import type { FieldErrors } from '../../../platform/errors.js';
 import { CsrfField, ErrorSummary, SelectField, TextField } from '../../../platform/render/components.js';
+import { treeOptions } from '../../../platform/render/tree.js';
 import type { Directory } from '../../directory/directory.service.js';
 import type { Organization } from '../../organizations/organizations.service.js';
 
 /** The columns a visitor can subscribe to, in directory order, indented by depth. */
 export function scopeOptions(org: Organization, dir: Directory) {
-  const out: { value: string; label: string }[] = [{ value: 'organization', label: `${org.name}全部公开信息` }];
-  const walk = (parent: number | null, depth: number) => {
-    for (const c of dir.children(parent)) {
-      if (c.retired) continue;
-      if (c.kind !== 'static') out.push({ value: `column:${c.id}`, label: `${'　'.repeat(depth)}${c.name}` });
-      walk(c.id, depth + 1);
-    }
-  };
-  walk(null, 1);
-  return out;
+  return [
+    { value: 'organization', label: `${org.name}全部公开信息` },
+    ...treeOptions((p) => dir.children(p), {
+      value: (c) => `column:${c.id}`,
+      label: (c) => c.name,
+      include: (c) => c.kind !== 'static',
+      prune: (c) => c.retired,
+      startDepth: 1,
+    }),
+  ];
 }
 
 export function SubscribeForm(p: {
