@@ -128,6 +128,8 @@ export interface ClockResult {
   unknownYears: number[];
   /** The story of the due date, in Chinese, one line per event that moved it. */
   steps: ClockStep[];
+  /** Consultations (third party or other agencies) started and not yet ended: no decision while any is open. */
+  openConsultations: number;
   summary: string;
 }
 
@@ -394,6 +396,7 @@ export function computeClock(
     makeupDays,
     unknownYears,
     steps,
+    openConsultations,
     summary: summarize(mode, dueOn, workdaysLeft, lapse),
   };
 }

@@ -239,6 +239,35 @@ for (const engine of testEngines()) {
       t.setNow(new Date('2025-03-03T02:00:00Z'));
     });
 
+    test('no decision while a consultation is open; after it ends the decision goes through', async () => {
+      const r = await submitApplication(t.deps, app(idOf('35020319800606006'), { description: '某项目环评批复文件' }), {
+        channel: 'online',
+      });
+      await act(t.deps, officer, actor, r.id, 'consult_start', {
+        detail: 'third_party',
+        onDate: '2025-03-03',
+        internalNote: '涉及企业商业秘密',
+      });
+      await act(t.deps, officer, actor, r.id, 'consult_start', {
+        detail: 'agencies',
+        onDate: '2025-03-03',
+        internalNote: '',
+      });
+      const decide = { outcome: 'granted', onDate: '2025-03-03', publicNote: '予以公开' };
+      await assert.rejects(act(t.deps, officer, actor, r.id, 'decide', decide), (e: Error) => {
+        assert.match(e.message, /尚有 2 项征求意见（第三方或其他机关）未结束，不能作出答复/);
+        return true;
+      });
+      await act(t.deps, officer, actor, r.id, 'consult_end', { onDate: '2025-03-03', internalNote: '' });
+      await assert.rejects(act(t.deps, officer, actor, r.id, 'decide', decide), /尚有 1 项征求意见/);
+      let row = await t.db.kysely.selectFrom('requests').selectAll().where('id', '=', r.id).executeTakeFirstOrThrow();
+      assert.equal(row.outcome_code, null, 'the refused decision left no trace');
+      await act(t.deps, officer, actor, r.id, 'consult_end', { onDate: '2025-03-03', internalNote: '' });
+      await act(t.deps, officer, actor, r.id, 'decide', decide);
+      row = await t.db.kysely.selectFrom('requests').selectAll().where('id', '=', r.id).executeTakeFirstOrThrow();
+      assert.equal(row.outcome_code, 'granted');
+    });
+
     test('the extension needs request.extend; the full view needs the assignment; keys rotate', async () => {
       const r = await submitApplication(t.deps, app(idOf('35020319750505005'), { description: '一份完全不同的文件' }), {
         channel: 'online',

@@ -893,6 +893,10 @@ export async function act(
         needsOpen();
         const input = parseOrThrow(decideInput, raw);
         if (input.onDate > today) throw new ValidationError({ onDate: '答复日期不能晚于今天。' });
+        if (clock.openConsultations > 0)
+          throw new ConflictError(
+            `该申请尚有 ${clock.openConsultations} 项征求意见（第三方或其他机关）未结束，不能作出答复。请先登记“结束征求意见”，再作出答复。`,
+          );
         const outcome = outcomeOf(input.outcome);
         const eventId = await addEvent(trx, id, 'decided', input.onDate, actor, ts, { public_note: input.publicNote });
         for (const s of stored)

@@ -340,7 +340,7 @@ export function RequestPage(p: {
                 <TextField name="onDate" label="发出征求意见日期" type="date" value={p.today} />
                 <TextArea name="internalNote" label="说明（内部）" rows={2} />
               </ActionForm>
-              {clock.state === 'paused_consultation' ? (
+              {clock.state === 'paused_consultation' || clock.openConsultations > 0 ? (
                 <ActionForm id={id} action="consult_end" title="结束征求意见（恢复计时）" csrf={p.csrf}>
                   <TextField name="onDate" label="收到意见或期满日期" type="date" value={p.today} />
                   <TextArea name="internalNote" label="说明（内部）" rows={2} />
@@ -368,6 +368,11 @@ export function RequestPage(p: {
                 </ActionForm>
               )}
               <ActionForm id={id} action="decide" title="作出答复" csrf={p.csrf} upload>
+                {clock.openConsultations > 0 ? (
+                  <p class="hint">
+                    尚有 {clock.openConsultations} 项征求意见未结束：请先登记“结束征求意见”，再作出答复。
+                  </p>
+                ) : null}
                 <SelectField
                   name="outcome"
                   label="办理结果"
