@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import {
@@ -20,8 +21,7 @@ import {
 // arithmetic question) and keeps the tracking number and query code; the disclosure officer assigns the
 // request to herself and asks for a clarification; the citizen opens the status page with the code and
 // answers; the head of the office (机构管理员) extends the deadline; the officer decides 部分公开 with a released
-// file; the citizen sees the outcome and downloads the file. Pages are checked with axe-core on the way.
-// (The reply-letter download comes with the letters branch.)
+// file; the citizen sees the outcome and downloads the file and the reply letter (告知书). Pages are checked with axe-core on the way.
 
 const SKIP = process.env.GONGKAI_E2E_CHROMIUM
   ? false
@@ -274,6 +274,14 @@ else
             later.getByRole('link', { name: '经费执行情况（公开部分）.pdf' }).click(),
           ]);
           assert.match(download.suggestedFilename(), /\.pdf$/);
+          // And the reply letter (告知书), generated from the template of its outcome.
+          const [letter] = await Promise.all([
+            later.waitForEvent('download'),
+            later.getByRole('link', { name: 'PDF', exact: true }).click(),
+          ]);
+          assert.match(letter.suggestedFilename(), /^告知书-\d{4}-\d{6}\.pdf$/);
+          const letterPath = await letter.path();
+          assert.ok(letterPath && fs.readFileSync(letterPath).subarray(0, 5).toString() === '%PDF-', 'a PDF letter');
           assert.ok(!(await later.content()).includes(ID_NUMBER));
           assert.deepEqual(a11yFailures, []);
         });

@@ -1,5 +1,6 @@
 import type { Actor } from '../../platform/audit/audit.service.js';
 import { recordAudit } from '../../platform/audit/audit.service.js';
+import type { Principal } from '../../platform/auth/permissions.js';
 import type { Deps } from '../../platform/context.js';
 import { ConflictError, NotFoundError, ValidationError } from '../../platform/errors.js';
 import {
@@ -19,6 +20,9 @@ import {
 } from '../../platform/letters/template.js';
 import { beijingDate } from '../../platform/time.js';
 import { outcomeOf } from './outcomes.js';
+import { personalCipher } from './requests.privacy.js';
+import { findByTrackingNumber } from './requests.repository.js';
+import { viewPersonal } from './requests.service.js';
 import * as repo from './requests-letters.repository.js';
 
 // Reply letters (告知书): editable templates per outcome group — an organization's own, else the district
@@ -234,4 +238,34 @@ export async function requestLetter(
   });
   const body = q.format === 'pdf' ? await letterToPdf(letter) : await letterToDocx(letter);
   return { filename: `告知书-${r.tracking_number}.${q.format}`, contentType: LETTER_CONTENT_TYPES[q.format], body };
+}
+
+/**
+ * The reply letter as the applicant downloads it from the status page (already signed in with the tracking
+ * number and query code): their own name, so no staff view to audit. NotFound without a decision.
+ */
+export async function applicantLetter(
+  deps: Pick<Deps, 'db' | 'config' | 'clock'>,
+  trackingNumber: string,
+  format: LetterFormat,
+): Promise<{ filename: string; contentType: string; body: Buffer }> {
+  const row = await findByTrackingNumber(deps.db.kysely, trackingNumber);
+  if (!row?.outcome_code) throw new NotFoundError('该申请尚未作出答复，暂无告知书。');
+  const name = personalCipher(deps.config).decrypt(row.name_enc);
+  return requestLetter(deps, { requestId: row.id, applicantName: name, format, now: deps.clock() });
+}
+
+/**
+ * The reply letter for the disclosure office: it carries the applicant's full name, so only those who may see
+ * the full personal data get it, and the view is audited (viewPersonal).
+ */
+export async function staffLetter(
+  deps: Deps,
+  principal: Principal | null,
+  actor: Actor,
+  id: number,
+  format: LetterFormat,
+): Promise<{ filename: string; contentType: string; body: Buffer }> {
+  const personal = await viewPersonal(deps, principal, actor, id);
+  return requestLetter(deps, { requestId: id, applicantName: personal.name, format, now: deps.clock() });
 }

@@ -16,6 +16,7 @@ import { portalOrg } from '../organizations/organizations.routes.js';
 import { type Organization, orgTree, publicOrganization } from '../organizations/organizations.service.js';
 import { outcomeOf } from './outcomes.js';
 import { CLOCK_STATE_LABELS, REQUEST_EVENT_KINDS } from './requests.clock.js';
+import { applicantLetter, staffLetter } from './requests.letters.js';
 import { checkChallenge, newChallenge } from './requests.privacy.js';
 import * as repo from './requests.repository.js';
 import { applicationInput, REQUEST_STATUSES } from './requests.schema.js';
@@ -106,6 +107,16 @@ function accessOf(c: C, deps: Deps): string | null {
   const m = /^(\d{4}-\d{6})\.(\d+)\.([A-Za-z0-9_-]+)$/.exec(getCookie(c, ACCESS_COOKIE) ?? '');
   if (!m || Number(m[2]) < deps.clock().getTime()) return null;
   return safeEqual(m[3], hmac(accessKey(deps), `${m[1]}.${m[2]}`)) ? m[1] : null;
+}
+
+function sendLetter(c: C, letter: { filename: string; contentType: string; body: Buffer }) {
+  return c.body(new Uint8Array(letter.body), 200, {
+    'Content-Type': letter.contentType,
+    'Content-Disposition': contentDisposition('attachment', letter.filename),
+    'Content-Length': String(letter.body.length),
+    'Cache-Control': 'private, no-store',
+    'X-Content-Type-Options': 'nosniff',
+  });
 }
 
 async function sendStored(c: C, deps: Deps, sha256: string, filename: string) {
@@ -408,6 +419,15 @@ export function requestPublicRoutes(deps: Deps) {
     return sendStored(c, deps, f.file_sha256, f.filename);
   });
 
+  // The reply letter (告知书) as DOCX or PDF, once the request is decided.
+  for (const format of ['pdf', 'docx'] as const) {
+    app.get(`/requests/status/letter.${format}`, async (c) => {
+      const tn = accessOf(c, deps);
+      if (!tn) throw new NotFoundError();
+      return sendLetter(c, await applicantLetter(deps, tn, format));
+    });
+  }
+
   // ------------------------------------------------------------------------------------------------------
   // API
 
@@ -575,6 +595,13 @@ export function requestConsoleRoutes(deps: Deps) {
     if (!f) throw new NotFoundError();
     return sendStored(c, deps, f.file_sha256, f.filename);
   });
+
+  // The letter carries the applicant's full name: staffLetter checks who may see it and audits the view.
+  for (const format of ['pdf', 'docx'] as const) {
+    staff.get(`/console/requests/:id/letter.${format}`, 'request.view_personal', async (c) =>
+      sendLetter(c, await staffLetter(deps, c.get('principal'), actorOf(c), idOf(c), format)),
+    );
+  }
 
   const actions: StaffAction[] = [
     'assign',

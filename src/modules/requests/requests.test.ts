@@ -393,6 +393,56 @@ for (const engine of testEngines()) {
       assert.equal(dl.status, 200);
       assert.equal(dl.headers.get('content-type'), 'application/pdf');
       assert.equal((await new TestClient(t.app).get(fileLink)).status, 404, 'not without the query code');
+      // The reply letter (告知书), as the applicant and as the assigned officer download it.
+      assert.match(done, /href="\/requests\/status\/letter\.pdf"/);
+      const letter = await citizen.get('/requests/status/letter.pdf');
+      assert.equal(letter.status, 200);
+      assert.equal(letter.headers.get('content-type'), 'application/pdf');
+      assert.match(letter.headers.get('content-disposition') ?? '', /attachment/);
+      assert.equal(
+        Buffer.from(await letter.arrayBuffer())
+          .subarray(0, 5)
+          .toString(),
+        '%PDF-',
+      );
+      const docx = await citizen.get('/requests/status/letter.docx');
+      assert.equal(docx.status, 200);
+      assert.equal(
+        Buffer.from(await docx.arrayBuffer())
+          .subarray(0, 2)
+          .toString(),
+        'PK',
+        'a DOCX is a zip',
+      );
+      assert.equal(
+        (await new TestClient(t.app).get('/requests/status/letter.pdf')).status,
+        404,
+        'not without the code',
+      );
+      const staffPage = await (await officer.get(`/console/requests/${requestId}`)).text();
+      assert.match(staffPage, new RegExp(`/console/requests/${requestId}/letter\\.pdf`));
+      const before = await t.db.kysely
+        .selectFrom('audit_events')
+        .select('id')
+        .where('action', '=', 'request.personal_view')
+        .execute();
+      const staffLetter = await officer.get(`/console/requests/${requestId}/letter.docx`);
+      assert.equal(staffLetter.status, 200);
+      assert.equal(
+        (await officer2.get(`/console/requests/${requestId}/letter.pdf`)).status,
+        403,
+        'not another officer',
+      );
+      const afterViews = await t.db.kysely
+        .selectFrom('audit_events')
+        .select('id')
+        .where('action', '=', 'request.personal_view')
+        .execute();
+      assert.equal(
+        afterViews.length,
+        before.length + 1,
+        'the letter download by the officer is audited as a full view',
+      );
       const audit = await t.db.kysely
         .selectFrom('audit_events')
         .select('action')

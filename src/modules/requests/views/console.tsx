@@ -293,6 +293,13 @@ export function RequestPage(p: {
         ))}
       </ol>
       <h2>文件</h2>
+      {p.r.row.outcome_code && p.r.canSeePersonal ? (
+        <p>
+          答复告知书（含申请人姓名，下载将记入审计日志）：<a href={`/console/requests/${id}/letter.pdf`}>PDF</a>　
+          <a href={`/console/requests/${id}/letter.docx`}>Word</a>　
+          <a href="/console/letter-templates">编辑告知书模板</a>
+        </p>
+      ) : null}
       {p.r.files.length ? (
         <ul>
           {p.r.files.map((f) => (

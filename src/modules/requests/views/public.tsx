@@ -439,10 +439,16 @@ export function StatusPage(p: {
           ))}
         </ol>
       </section>
-      {released.length ? (
+      {released.length || outcome ? (
         <section aria-labelledby="released-title">
           <h2 id="released-title">答复文件</h2>
           <ul>
+            {outcome ? (
+              <li>
+                答复告知书：<a href="/requests/status/letter.pdf">PDF</a>　
+                <a href="/requests/status/letter.docx">Word</a>
+              </li>
+            ) : null}
             {released.map((f) => (
               <li>
                 <a href={`/requests/status/files/${f.id}`}>{f.filename}</a>
