@@ -28,6 +28,9 @@ const color = Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
 const stageTimeoutMs = Number(process.env.GONGKAI_TEST_STAGE_TIMEOUT_S || 40 * 60) * 1000;
 // Off by default: on Node 20 --test-timeout also bounds each whole file, not only each test.
 const testTimeoutMs = Number(process.env.GONGKAI_TEST_TIMEOUT_S || 0) * 1000;
+// A browser journey that waits on something that never comes (a page.evaluate has no timeout of its own) fails
+// after this long instead of holding the run until CI kills it.
+const e2eTestTimeoutMs = testTimeoutMs > 0 ? testTimeoutMs : 900_000;
 const PG_PREFIX = 'gongkai-pg-';
 const ANSI = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g');
 
@@ -599,12 +602,12 @@ async function main() {
   else delete baseEnv.GONGKAI_TEST_PG_URL;
   if (color) baseEnv.FORCE_COLOR = '1';
   const reporter = process.stdout.isTTY ? ['--test-reporter=spec'] : ['--test-reporter=tap'];
-  const runnerArgs = (concurrency) => [
+  const runnerArgs = (concurrency, timeoutMs = testTimeoutMs) => [
     '--import',
     'tsx',
     '--test',
     `--test-concurrency=${concurrency}`,
-    ...(testTimeoutMs > 0 ? [`--test-timeout=${testTimeoutMs}`] : []),
+    ...(timeoutMs > 0 ? [`--test-timeout=${timeoutMs}`] : []),
     // A file that leaves a pool or server open would otherwise keep the runner waiting forever.
     '--test-force-exit',
     ...reporter,
@@ -642,7 +645,7 @@ async function main() {
     } else {
       say(`e2e: ${e2eFiles.length} file(s) in ${chromium.version}`);
       const env = { ...baseEnv, GONGKAI_E2E_CHROMIUM: chromium.path };
-      const r = await run(process.execPath, [...runnerArgs(1), ...e2eFiles], { env, parse: true });
+      const r = await run(process.execPath, [...runnerArgs(1, e2eTestTimeoutMs), ...e2eFiles], { env, parse: true });
       const ok = r.code === 0 && !r.timedOut;
       record('e2e', ok ? 'passed' : 'failed', `${describeCounts(r.counts)}${r.timedOut ? '; TIMED OUT' : ''}`, {
         counts: r.counts,
