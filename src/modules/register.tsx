@@ -19,8 +19,10 @@ import { dueItems, publishedPage } from './publishing/publishing.service.js';
 import { columnHref, ItemList } from './publishing/views/public.js';
 import { requestConsoleRoutes, requestPublicRoutes } from './requests/requests.routes.js';
 import { queues } from './requests/requests.service.js';
+import { requestStaffApiRoutes } from './requests/requests-api.routes.js';
 import { deadlineFeedRoutes } from './requests/requests-deadlines.routes.js';
 import { letterTemplateRoutes, registerLetterTemplatesNav } from './requests/requests-letters.routes.js';
+import { registerRequestLogNav, requestLogRoutes } from './requests/requests-log.routes.js';
 import { registerRequestStatisticsNav, requestStatisticsRoutes } from './requests/requests-statistics.routes.js';
 import { registerSearchIndexer } from './search/search.indexer.js';
 import { searchRoutes } from './search/search.routes.js';
@@ -50,6 +52,7 @@ export function registerModules() {
     CONSOLE_NAV.splice(2, 0, { label: '依申请公开', href: '/console/requests', permission: 'request.view' });
   registerRequestStatisticsNav();
   registerLetterTemplatesNav();
+  registerRequestLogNav();
   registerPolicies();
   addAgencyHomeSection(10, async (deps, org) => {
     const dir = await directoryOf(deps, org.id);
@@ -126,6 +129,8 @@ export function moduleRoutes(deps: Deps): Hono<AppEnv>[] {
     requestStatisticsRoutes(deps),
     letterTemplateRoutes(deps),
     deadlineFeedRoutes(deps),
+    requestLogRoutes(deps),
+    requestStaffApiRoutes(deps),
     ...policyRoutes(deps),
   ];
 }

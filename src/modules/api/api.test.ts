@@ -119,6 +119,7 @@ for (const engine of testEngines()) {
       tokens.readonly = await make('drafter', ['drafts:read']);
       tokens.orgadmin = await make('orgadmin', ['drafts:write', 'drafts:read']);
       tokens.other = await make('otherdrafter', ['drafts:write', 'drafts:read'], otherOrgId);
+      tokens.requests = await make('orgadmin', ['requests:read']);
       // Auditors cannot create tokens in the console; this one is inserted directly (setup, not the code under test).
       const raw = `gk_${'a'.repeat(43)}`;
       await k
@@ -239,6 +240,12 @@ for (const engine of testEngines()) {
         'GET /api/v1/requests/{trackingNumber}': {
           path: `/api/v1/requests/${made.trackingNumber}`,
           init: { headers: { 'x-query-code': String(made.queryCode) } },
+          status: 200,
+        },
+        'GET /api/v1/staff/requests': { path: '/api/v1/staff/requests', init: bearer(tokens.requests), status: 200 },
+        'GET /api/v1/staff/requests/{trackingNumber}': {
+          path: `/api/v1/staff/requests/${made.trackingNumber}`,
+          init: bearer(tokens.requests),
           status: 200,
         },
         'GET /api/v1/statistics/requests': {

@@ -62,6 +62,8 @@ export const PERMISSIONS = {
   // Information requests: the annual report's tables 三 and 四, reply-letter templates, deadline feeds.
   'request_statistics.view': ['disclosure_officer', 'org_admin', 'system_admin', 'auditor'],
   'request_letter.manage': ['disclosure_officer', 'org_admin', 'system_admin'],
+  // The published request log (依申请公开目录): the agency's administrator switches it on or off.
+  'request_log.manage': ['org_admin', 'system_admin'],
   // Policy documents (政策文件), interpretations (政策解读) and cleanup campaigns (规范性文件清理).
   'policy.view': ['drafter', 'reviewer', 'approver', 'disclosure_officer', 'org_admin', 'system_admin', 'auditor'],
   'policy.edit': ['drafter', 'disclosure_officer'],
