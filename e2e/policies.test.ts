@@ -1,18 +1,24 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { Browser, BrowserContext, BrowserContextOptions, Locator, Page } from 'playwright-core';
+import type { Browser, BrowserContext, BrowserContextOptions, Page } from 'playwright-core';
 import { type SmtpSink, startSmtpSink } from '../src/platform/mail/smtp-sink.js';
 import {
   checkA11y,
   clickAndWait,
+  createStaff,
   e2eEngines,
+  firstSignIn,
+  flash,
   formatA11y,
   launchBrowser,
   newContext,
   pathOf,
+  type Staff,
+  selectColumn,
   signIn,
   startServer,
   type TestServer,
+  text,
 } from './support.js';
 
 // The policy journey in the browser (issue 5, "Browser journey"): a visitor subscribes to the 政策文件 column;
@@ -42,14 +48,6 @@ const PNG = Buffer.from(
   'base64',
 );
 
-interface Staff {
-  username: string;
-  name: string;
-  role: '起草人' | '审核人' | '签发人';
-  initial: string;
-  password: string;
-}
-
 const STAFF: Staff[] = [
   { username: 'zhaomin', name: '赵敏', role: '起草人', initial: 'Chushi-Zhaomin-2026', password: 'Zhaomin-Xin-2026!' },
   { username: 'sunli', name: '孙丽', role: '审核人', initial: 'Chushi-Sunli-2026', password: 'Sunli-Xin-2026!' },
@@ -61,49 +59,6 @@ const STAFF: Staff[] = [
     password: 'Zhouqiang-Xin-2026!',
   },
 ];
-
-async function flash(page: Page, t: string | RegExp) {
-  await page.getByRole('status').filter({ hasText: t }).first().waitFor();
-}
-
-async function text(l: Locator): Promise<string> {
-  return ((await l.textContent()) ?? '').replace(/\s+/g, ' ').trim();
-}
-
-async function createStaff(page: Page, s: Staff) {
-  await page.goto('/console/users');
-  await clickAndWait(page, page.getByRole('link', { name: '新建用户' }));
-  await page.fill('[name="username"]', s.username);
-  await page.fill('[name="display_name"]', s.name);
-  await page.fill('[name="email"]', `${s.username}@huli.example.gov.cn`);
-  await page.fill('[name="password"]', s.initial);
-  const created = await clickAndWait(page, page.getByRole('button', { name: '创建用户' }));
-  assert.equal(created?.status(), 200);
-  const grant = page.locator('form[action$="/grants"]');
-  await grant.locator('[name="organization_id"]').selectOption({ label: ORG });
-  await grant.locator('[name="role"]').selectOption({ label: s.role });
-  const granted = await clickAndWait(page, grant.getByRole('button', { name: '授予' }));
-  assert.equal(granted?.status(), 200);
-  await flash(page, '已授予角色');
-}
-
-async function firstSignIn(page: Page, s: Staff) {
-  const { landed } = await signIn(page, s.username, s.initial);
-  assert.equal(landed, '/console/account/password');
-  await page.fill('#current', s.initial);
-  await page.fill('#next', s.password);
-  await page.fill('#confirm', s.password);
-  const changed = await clickAndWait(page, page.getByRole('button', { name: '保存新密码' }));
-  assert.equal(changed?.status(), 200);
-}
-
-async function selectColumn(page: Page, name: string) {
-  const value = await page
-    .locator('#column_id option')
-    .evaluateAll((opts, n) => opts.find((o) => (o.textContent ?? '').trim() === n)?.getAttribute('value'), name);
-  assert.ok(value, `the column select offers ${name}`);
-  await page.selectOption('#column_id', value);
-}
 
 /** Drafts an item in 政策文件 through the console form; returns its id. */
 async function draftItem(page: Page, title: string, body: string): Promise<number> {
@@ -210,7 +165,7 @@ else
           // ---- Staff.
           const admin = await open();
           await signIn(admin, server.adminUsername, server.adminPassword);
-          for (const s of STAFF) await createStaff(admin, s);
+          for (const s of STAFF) await createStaff(admin, s, ORG);
           const [drafterS, reviewerS, approverS] = STAFF;
           const drafter = await open();
           const reviewer = await open();

@@ -5,14 +5,20 @@ import { type SmtpSink, startSmtpSink } from '../src/platform/mail/smtp-sink.js'
 import {
   checkA11y,
   clickAndWait,
+  createStaff,
   e2eEngines,
+  firstSignIn,
+  flash,
   formatA11y,
   launchBrowser,
   newContext,
   pathOf,
+  type Staff,
+  selectColumn,
   signIn,
   startServer,
   type TestServer,
+  text,
 } from './support.js';
 
 // The proactive-disclosure journey in the browser (issue 3, "Browser journey"): a visitor subscribes to the
@@ -101,18 +107,6 @@ function minimalPdf(): Buffer {
   return Buffer.from(out, 'latin1');
 }
 
-async function flash(page: Page, text: string | RegExp) {
-  await page.getByRole('status').filter({ hasText: text }).first().waitFor();
-}
-
-interface Staff {
-  username: string;
-  name: string;
-  role: '起草人' | '审核人' | '签发人';
-  initial: string;
-  password: string;
-}
-
 const STAFF: Staff[] = [
   { username: 'linxiao', name: '林晓', role: '起草人', initial: 'Chushi-Linxiao-2026', password: 'Linxiao-Xin-2026!' },
   {
@@ -125,41 +119,6 @@ const STAFF: Staff[] = [
   { username: 'wangjun', name: '王军', role: '签发人', initial: 'Chushi-Wangjun-2026', password: 'Wangjun-Xin-2026!' },
 ];
 
-/** The administrator creates the user and grants the role on the agency, through the console. */
-async function createStaff(page: Page, s: Staff) {
-  await page.goto('/console/users');
-  await clickAndWait(page, page.getByRole('link', { name: '新建用户' }));
-  assert.equal(pathOf(page), '/console/users/new');
-  await page.fill('[name="username"]', s.username);
-  await page.fill('[name="display_name"]', s.name);
-  await page.fill('[name="email"]', `${s.username}@huli.example.gov.cn`);
-  await page.fill('[name="password"]', s.initial);
-  const created = await clickAndWait(page, page.getByRole('button', { name: '创建用户' }));
-  assert.equal(created?.status(), 200, `creating ${s.username} answered ${created?.status()}`);
-  assert.match(pathOf(page), /^\/console\/users\/\d+$/);
-  await flash(page, `已创建用户“${s.name}”`);
-  const grant = page.locator('form[action$="/grants"]');
-  await grant.locator('[name="organization_id"]').selectOption({ label: ORG });
-  await grant.locator('[name="role"]').selectOption({ label: s.role });
-  const granted = await clickAndWait(page, grant.getByRole('button', { name: '授予' }));
-  assert.equal(granted?.status(), 200);
-  await flash(page, '已授予角色');
-  assert.equal(await page.getByText(`${ORG} · ${s.role}`).count(), 1);
-}
-
-/** A new staff member's first sign-in: the console holds them at the password page until they change it. */
-async function firstSignIn(page: Page, s: Staff) {
-  const { landed } = await signIn(page, s.username, s.initial);
-  assert.equal(landed, '/console/account/password', `${s.username} must change the initial password first`);
-  await page.fill('#current', s.initial);
-  await page.fill('#next', s.password);
-  await page.fill('#confirm', s.password);
-  const changed = await clickAndWait(page, page.getByRole('button', { name: '保存新密码' }));
-  assert.equal(changed?.status(), 200);
-  assert.equal(pathOf(page), '/console/account');
-  await flash(page, '密码已修改');
-}
-
 /** The value cell beside a header cell of a two-column-pairs table (the public metadata table). */
 function cellAfter(scope: Locator, header: string): Locator {
   return scope.locator('th', { hasText: new RegExp(`^${header}$`) }).locator('xpath=following-sibling::td[1]');
@@ -170,23 +129,10 @@ function factOf(page: Page, term: string): Locator {
   return page.locator('dl.facts dt', { hasText: new RegExp(`^${term}$`) }).locator('xpath=following-sibling::dd[1]');
 }
 
-async function text(l: Locator): Promise<string> {
-  return ((await l.textContent()) ?? '').replace(/\s+/g, ' ').trim();
-}
-
 /** Fetches a URL of the server with Node's fetch (outside the browser). */
 async function get(server: TestServer, path: string) {
   const res = await fetch(`${server.url}${path}`);
   return { res, body: Buffer.from(await res.arrayBuffer()) };
-}
-
-/** Selects the column option whose text (without the depth indentation) is `name`. */
-async function selectColumn(page: Page, name: string) {
-  const value = await page
-    .locator('#column_id option')
-    .evaluateAll((opts, n) => opts.find((o) => (o.textContent ?? '').trim() === n)?.getAttribute('value'), name);
-  assert.ok(value, `the column select offers ${name}`);
-  await page.selectOption('#column_id', value);
 }
 
 if (SKIP) test('publishing browser journey', { skip: SKIP }, () => {});
@@ -270,7 +216,7 @@ else
           const signedIn = await signIn(admin, server.adminUsername, server.adminPassword);
           assert.ok(signedIn.totpSecret, 'the administrator bound TOTP');
           assert.equal(signedIn.landed, '/console');
-          for (const s of STAFF) await createStaff(admin, s);
+          for (const s of STAFF) await createStaff(admin, s, ORG);
 
           const [drafterS, reviewerS, approverS] = STAFF;
           const drafter = await open();

@@ -7,11 +7,13 @@ import {
   ADMIN_USERNAME,
   checkA11y,
   clickAndWait,
+  createStaff,
   e2eEngines,
   formatA11y,
   launchBrowser,
   newContext,
   pathOf,
+  type Staff,
   signIn,
   startServer,
   type TestServer,
@@ -33,13 +35,6 @@ const ID_NUMBER = '350203198001011235'; // valid GB 11643 check character
 const NUMS = '零一二三四五六七八九十';
 const PDF = Buffer.from('%PDF-1.4\n1 0 obj<< /Type /Catalog >>endobj\ntrailer<< /Root 1 0 R >>\n%%EOF\n', 'latin1');
 
-interface Staff {
-  username: string;
-  name: string;
-  role: string;
-  initial: string;
-  password: string;
-}
 const OFFICER: Staff = {
   username: 'zhouli',
   name: '周丽',
@@ -56,21 +51,6 @@ const HEAD: Staff = {
 };
 
 const isoPlus = (days: number) => new Date(Date.now() + 8 * 3600_000 + days * 86_400_000).toISOString().slice(0, 10);
-
-async function createStaff(page: Page, s: Staff) {
-  await page.goto('/console/users');
-  await clickAndWait(page, page.getByRole('link', { name: '新建用户' }));
-  await page.fill('[name="username"]', s.username);
-  await page.fill('[name="display_name"]', s.name);
-  await page.fill('[name="email"]', `${s.username}@huli.example.gov.cn`);
-  await page.fill('[name="password"]', s.initial);
-  const created = await clickAndWait(page, page.getByRole('button', { name: '创建用户' }));
-  assert.equal(created?.status(), 200);
-  const grant = page.locator('form[action$="/grants"]');
-  await grant.locator('[name="organization_id"]').selectOption({ label: ORG });
-  await grant.locator('[name="role"]').selectOption({ label: s.role });
-  assert.equal((await clickAndWait(page, grant.getByRole('button', { name: '授予' })))?.status(), 200);
-}
 
 async function staffSignIn(page: Page, s: Staff, state: { totp?: string; changed?: boolean }) {
   const r = await signIn(page, s.username, state.changed ? s.password : s.initial, state.totp);
@@ -187,8 +167,8 @@ else
           // The administrator creates the officer and the head of the office.
           const admin = await open();
           await signIn(admin, ADMIN_USERNAME, ADMIN_PASSWORD);
-          await createStaff(admin, OFFICER);
-          await createStaff(admin, HEAD);
+          await createStaff(admin, OFFICER, ORG);
+          await createStaff(admin, HEAD, ORG);
 
           // The officer assigns the request to herself and asks for a clarification.
           const officer = await open();

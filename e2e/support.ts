@@ -424,3 +424,65 @@ export async function signIn(
   }
   return { totpSecret, landed: pathOf(page) };
 }
+
+/** Waits for the flash message (role=status) that a redirect after a successful form shows. */
+export async function flash(page: Page, text: string | RegExp): Promise<void> {
+  await page.getByRole('status').filter({ hasText: text }).first().waitFor();
+}
+
+/** The element's text with runs of white space made single spaces. */
+export async function text(l: Locator): Promise<string> {
+  return ((await l.textContent()) ?? '').replace(/\s+/g, ' ').trim();
+}
+
+/** Selects the column option whose text (without the depth indentation) is `name`. */
+export async function selectColumn(page: Page, name: string): Promise<void> {
+  const value = await page
+    .locator('#column_id option')
+    .evaluateAll((opts, n) => opts.find((o) => (o.textContent ?? '').trim() === n)?.getAttribute('value'), name);
+  if (!value) throw new Error(`the column select offers no ${name}`);
+  await page.selectOption('#column_id', value);
+}
+
+/** A staff account a journey creates in the console: its role's Chinese label and its two passwords. */
+export interface Staff {
+  username: string;
+  name: string;
+  role: string;
+  initial: string;
+  password: string;
+}
+
+/** Creates the account in the console (as an administrator) and grants its role on the organization. */
+export async function createStaff(page: Page, s: Staff, organization: string): Promise<void> {
+  await page.goto('/console/users');
+  await clickAndWait(page, page.getByRole('link', { name: '新建用户' }));
+  await page.fill('[name="username"]', s.username);
+  await page.fill('[name="display_name"]', s.name);
+  await page.fill('[name="email"]', `${s.username}@huli.example.gov.cn`);
+  await page.fill('[name="password"]', s.initial);
+  const created = await clickAndWait(page, page.getByRole('button', { name: '创建用户' }));
+  if (created?.status() !== 200 || !/^\/console\/users\/\d+$/.test(pathOf(page)))
+    throw new Error(`creating ${s.username} answered ${created?.status()} at ${page.url()}`);
+  await flash(page, `已创建用户“${s.name}”`);
+  const grant = page.locator('form[action$="/grants"]');
+  await grant.locator('[name="organization_id"]').selectOption({ label: organization });
+  await grant.locator('[name="role"]').selectOption({ label: s.role });
+  const granted = await clickAndWait(page, grant.getByRole('button', { name: '授予' }));
+  if (granted?.status() !== 200) throw new Error(`granting ${s.role} answered ${granted?.status()}`);
+  await flash(page, '已授予角色');
+}
+
+/** The first sign-in of a new account: it is sent to change the initial password, and does. */
+export async function firstSignIn(page: Page, s: Staff): Promise<void> {
+  const { landed } = await signIn(page, s.username, s.initial);
+  if (landed !== '/console/account/password')
+    throw new Error(`${s.username} must change the initial password first, landed on ${landed}`);
+  await page.fill('#current', s.initial);
+  await page.fill('#next', s.password);
+  await page.fill('#confirm', s.password);
+  const changed = await clickAndWait(page, page.getByRole('button', { name: '保存新密码' }));
+  if (changed?.status() !== 200 || pathOf(page) !== '/console/account')
+    throw new Error(`changing the password answered ${changed?.status()} at ${page.url()}`);
+  await flash(page, '密码已修改');
+}
