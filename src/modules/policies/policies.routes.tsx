@@ -15,7 +15,7 @@ import { beijingDate } from '../../platform/time.js';
 import { escapeXml } from '../feeds/xml.js';
 import { portalOrg } from '../organizations/organizations.routes.js';
 import { orgTree, publicOrganization } from '../organizations/organizations.service.js';
-import { addItemPageSection } from '../publishing/item-sections.js';
+import { addItemPageSection, type ItemRef } from '../publishing/item-sections.js';
 import { itemHref } from '../publishing/views/public.js';
 import { campaignRoutes } from './campaigns.routes.js';
 import * as irepo from './interpretations.repository.js';
@@ -37,6 +37,7 @@ import { interpretationsList, libraryPage, policyStatistics, subtree } from './p
 import * as repo from './policies.repository.js';
 import { POLICY_TYPES } from './policies.schema.js';
 import {
+  type PolicyDetail,
   policyDetail,
   recordRelation,
   registerPolicyHooks,
@@ -76,12 +77,23 @@ export function registerPolicies() {
   addPortalNav(25, '政策文件库', (slug) => `/org/${slug}/policies`);
   if (!CONSOLE_NAV.some((e) => e.href === '/console/policies'))
     CONSOLE_NAV.splice(2, 0, { label: '政策文件', href: '/console/policies', permission: 'policy.view' });
+  // The banner and the facts of one render read the same detail (four queries): once per render, keyed by the
+  // item reference itemPageSections passes to every section.
+  const details = new WeakMap<ItemRef, Promise<PolicyDetail | null>>();
+  const detailOf = (deps: Deps, item: ItemRef) => {
+    let d = details.get(item);
+    if (!d) {
+      d = policyDetail(deps.db.kysely, item.id, deps.clock());
+      details.set(item, d);
+    }
+    return d;
+  };
   addItemPageSection('policies.banner', 'top', 10, async (deps, item) => {
-    const d = await policyDetail(deps.db.kysely, item.id, deps.clock());
+    const d = await detailOf(deps, item);
     return d ? StatusBanner({ s: d.status }) : null;
   });
   addItemPageSection('policies.facts', 'bottom', 10, async (deps, item) => {
-    const d = await policyDetail(deps.db.kysely, item.id, deps.clock());
+    const d = await detailOf(deps, item);
     return d ? PolicyFacts({ d }) : null;
   });
   addItemPageSection('policies.related', 'bottom', 20, async (deps, item) => {
