@@ -59,6 +59,8 @@ export interface SearchResultFigures extends Latency {
   withResults: number;
   slowest: string;
   byCategory: Record<string, { n: number; p95: number }>;
+  /** The warm-up queries (other paths of the same mix), timed: the cold start. */
+  warmup?: { n: number; p50: number; p95: number };
 }
 
 export interface ItemsRun {
@@ -75,6 +77,7 @@ export interface ItemsRun {
     rounds: number;
     distinctItems: number;
     queries: number;
+    searchWarmup?: number;
   };
   imports: ImportResult[];
   cached: CachedResult | null;
@@ -137,7 +140,9 @@ function block(run: ItemsRun, history: string[]): string {
     '  byte; server CPU per request comes from /proc.',
     `- **Search**: ${s.queries} queries people type on a government portal (one and two words, quoted phrases, single`,
     '  characters, document numbers, some with an organization or year filter or page 2), each sent once to',
-    '  `GET /search?q=…` one at a time, after 20 warm-up queries; the whole page (search, snippets, render) is timed.',
+    `  \`GET /search?q=…\` one at a time, after ${s.searchWarmup ?? 20} warm-up queries of the same mix (other paths), so the`,
+    '  figures are those of a running portal whose common words are in memory; the warm-up queries are timed too and',
+    '  given below as the cold start. The whole page (search, snippets, render) is timed.',
     '- Other processes (other people’s tests) share the two cores; the “other cores” columns say how much CPU they',
     '  took during each measurement. Figures from a busy machine are pessimistic for latency and noisy for req/s.',
     '',
@@ -193,7 +198,9 @@ function block(run: ItemsRun, history: string[]): string {
           x.byCategory,
         )
           .map(([k, v]) => `${k} ${ms(v.p95)} (${v.n})`)
-          .join(', ')}.`,
+          .join(
+            ', ',
+          )}.${x.warmup ? ` Cold start (the ${x.warmup.n} warm-up queries before): p50 ${ms(x.warmup.p50)}, p95 ${ms(x.warmup.p95)}.` : ''}`,
         '',
       );
     }

@@ -11,6 +11,7 @@
 //
 //   BENCH_DATA_DIR=/tmp/gongkai-bench-items   the seeded SQLite DATA_DIR
 //   BENCH_IMPORT_ROWS=20000  BENCH_PG_IMPORT_ROWS=5000  BENCH_DISTINCT=2000  BENCH_QUERIES=200
+//   BENCH_SEARCH_WARMUP=200  search queries of the same mix (other paths) sent first; their latency is the cold figure
 //   BENCH_CONNECTIONS=32  BENCH_WARMUP=3  BENCH_DURATION=8  BENCH_ROUNDS=3
 //   BENCH_PG_ITEMS=100000   BENCH_PG_DB=gk_bench_items
 //   BENCH_ONLY=import,cached,uncached,search,pg   (default: all)
@@ -78,6 +79,7 @@ const settings = {
   pgImportRows: intEnv('BENCH_PG_IMPORT_ROWS', 5_000),
   distinct: intEnv('BENCH_DISTINCT', 2_000),
   queries: intEnv('BENCH_QUERIES', 200),
+  searchWarmup: intEnv('BENCH_SEARCH_WARMUP', 200),
   connections: intEnv('BENCH_CONNECTIONS', 32),
   warmup: intEnv('BENCH_WARMUP', 3),
   roundSeconds: intEnv('BENCH_DURATION', 8),
@@ -161,7 +163,9 @@ function timedGet(url: string): Promise<{ status: number; ms: number; bytes: num
 
 /** Sequential GETs (one at a time): latency percentiles, server CPU per request, other processes' CPU. */
 async function sequential(base: string, paths: string[], pid: number, warmup: string[]) {
-  for (const p of warmup) await timedGet(base + p);
+  // The warm-up requests are timed too: their latencies show the cold start (pages not yet in any cache).
+  const warm: number[] = [];
+  for (const p of warmup) warm.push((await timedGet(base + p)).ms);
   const cpu0 = procCpuMs(pid);
   const busy0 = machineBusyMs();
   const self0 = process.cpuUsage();
@@ -186,7 +190,7 @@ async function sequential(base: string, paths: string[], pid: number, warmup: st
     otherCores: other,
     errors: per.filter((x) => x.status !== 200).length,
   };
-  return { lat, per };
+  return { lat, per, warm };
 }
 
 // Queries people type on a government portal, most of them frequent in the corpus.
@@ -280,10 +284,14 @@ async function searchRun(
   pid: number,
   orgIds: number[],
 ): Promise<SearchResultFigures> {
-  const queries = buildQueries(settings.queries + 20, orgIds);
-  const warm = queries.slice(0, 20).map((q) => q.path);
-  const measured = queries.slice(20);
-  const { lat, per } = await sequential(
+  const queries = buildQueries(settings.queries + settings.searchWarmup, orgIds);
+  const warm = queries.slice(0, settings.searchWarmup).map((q) => q.path);
+  const measured = queries.slice(settings.searchWarmup);
+  const {
+    lat,
+    per,
+    warm: warmMs,
+  } = await sequential(
     base,
     measured.map((q) => q.path),
     pid,
@@ -314,6 +322,20 @@ async function searchRun(
     ...lat,
     withResults,
     slowest: `\`${decodeURIComponent(measured[slowestI].path)}\` ${per[slowestI].ms.toFixed(0)} ms`,
+    warmup:
+      warmMs.length > 0
+        ? {
+            n: warmMs.length,
+            p50: pctl(
+              [...warmMs].sort((a, b) => a - b),
+              50,
+            ),
+            p95: pctl(
+              [...warmMs].sort((a, b) => a - b),
+              95,
+            ),
+          }
+        : undefined,
     byCategory,
   };
 }
@@ -621,6 +643,7 @@ async function main() {
       rounds: settings.rounds,
       distinctItems: settings.distinct,
       queries: settings.queries,
+      searchWarmup: settings.searchWarmup,
     },
     imports: [],
     cached: null,

@@ -211,8 +211,12 @@ export const searchHitSchema = z
 export const searchResultSchema = z
   .object({
     data: z.array(searchHitSchema),
-    total: z.number().int().min(0).describe('匹配总数（最多统计 5000 条）'),
-    capped: z.boolean().describe('true：匹配超过 5000 条，只对最新的 5000 条排序'),
+    total: z
+      .number()
+      .int()
+      .min(0)
+      .describe('参与排序的结果数：最新的至多 1000 条匹配，加上标题含全部关键词的较早文件（至多 1000 条）'),
+    capped: z.boolean().describe('true：匹配超过 1000 条，正文匹配只对最新的 1000 条排序（标题匹配不受此限）'),
     page: z.number().int().min(1),
     limit: z.number().int().min(1),
     query: z.object({

@@ -23,10 +23,14 @@ import { isSafeToken, MAX_FIELD_TOKENS, MAX_TITLE_TOKENS, type QueryToken, token
 //
 // Bounded work: a query ranks at most `candidates` matches (default MAX_CANDIDATES): those with the highest
 // item ids, i.e. the most recently created. FTS5 streams matches in rowid order and stops there; PostgreSQL
-// takes the same set. When more documents match, the result says so (`capped`) and `total` is the cap.
+// takes the same set. Beside them, the newest `titleCandidates` documents whose title holds every term come
+// from a title index (migration 0011), so a title match is ranked first however old it is. When more
+// documents match, the result says so (`capped`) and `total` counts what was ranked.
 
 /** Matches ranked per query at most; beyond it the newest (by item id) are ranked and `capped` is set. */
-export const MAX_CANDIDATES = 5_000;
+export const MAX_CANDIDATES = 1_000;
+/** Documents whose title holds every term, ranked per query at most besides the candidates (the newest). */
+export const MAX_TITLE_CANDIDATES = 1_000;
 
 /** What the publishing module hands over when an item is published or republished. */
 export interface SearchDocInput {
@@ -61,6 +65,8 @@ export interface SearchFilters {
   offset: number;
   /** How many matches to rank at most (default MAX_CANDIDATES). */
   candidates?: number;
+  /** How many title matches to rank at most besides them (default MAX_TITLE_CANDIDATES). */
+  titleCandidates?: number;
 }
 
 export interface SearchHit {
@@ -76,9 +82,9 @@ export interface SearchHit {
 }
 
 export interface SearchPage {
-  /** Matching documents, counted up to the candidate cap. */
+  /** Documents ranked: matching documents counted up to the candidate cap, plus older title matches. */
   total: number;
-  /** More documents match than were ranked: total is the cap, and the oldest matches were left out. */
+  /** More documents match than were ranked: the oldest body-only matches were left out. */
   capped: boolean;
   hits: SearchHit[];
 }
@@ -211,6 +217,7 @@ interface HitRow {
   column_id: number;
   score: number;
   total: number;
+  matched: number;
 }
 
 /** The substring of " " + title_tokens + " " that a phrase's occurrence makes (no closing space for a prefix). */
@@ -221,11 +228,12 @@ export function titleNeedle(phrase: TokenPhrase): string {
 
 /**
  * One page of documents matching every phrase, with the filters, in ranking order (see above), and the
- * number of matching documents (up to the candidate cap).
+ * number of matching documents (up to the candidate cap, plus older documents whose title matches).
  */
 export async function searchDocuments(db: Kysely<Database>, engine: Engine, f: SearchFilters): Promise<SearchPage> {
   if (f.phrases.length === 0) return { total: 0, capped: false, hits: [] };
   const cap = Math.max(1, Math.trunc(f.candidates ?? MAX_CANDIDATES));
+  const titleCap = Math.max(1, Math.trunc(f.titleCandidates ?? MAX_TITLE_CANDIDATES));
 
   const filters: RawBuilder<unknown>[] = [];
   if (f.organizationId !== undefined) filters.push(sql`organization_id = ${f.organizationId}`);
@@ -234,26 +242,36 @@ export async function searchDocuments(db: Kysely<Database>, engine: Engine, f: S
   const indexed = filters.length > 0 ? sql.join(filters, sql` and `) : null;
 
   // The engine-specific part: the ids of the newest cap + 1 matches (the extra one tells whether the cap was
-  // reached), and the name of the substring function.
+  // reached), the ids of the newest titleCap documents whose title holds every phrase, and the name of the
+  // substring function.
   let cand: RawBuilder<unknown>;
+  let titled: RawBuilder<unknown>;
   let contains: (needle: string) => RawBuilder<unknown>;
   if (engine === 'sqlite') {
     // Organization, column and year are tokens of the FTS5 column filter_tokens (migration 0005), so a
     // filter is one more term of the MATCH and FTS5 stops after the newest cap + 1 documents that have it;
-    // only `kind`, which has no token, joins rows.
-    cand = sql`select f.rowid as id from search_fts f
-      ${f.kind !== undefined ? sql`join search_docs k on k.item_id = f.rowid and k.kind = ${f.kind}` : sql``}
-      where search_fts match ${ftsMatch(f.phrases) + filterMatch(f)}
-      order by f.rowid desc limit ${cap + 1}`;
+    // only `kind`, which has no token, joins rows. The title index (migration 0011) has the same filter tokens.
+    const match = ftsMatch(f.phrases) + filterMatch(f);
+    const kindJoin = (alias: string) =>
+      f.kind !== undefined
+        ? sql`join search_docs k on k.item_id = ${sql.ref(alias)}.rowid and k.kind = ${f.kind}`
+        : sql``;
+    cand = sql`select f.rowid as id from search_fts f ${kindJoin('f')}
+      where search_fts match ${match} order by f.rowid desc limit ${cap + 1}`;
+    titled = sql`select t.rowid as id from search_title_fts t ${kindJoin('t')}
+      where search_title_fts match ${match} order by t.rowid desc limit ${titleCap}`;
     contains = (needle) => sql`(instr(' ' || r.title_tokens || ' ', ${needle}) > 0)`;
   } else {
-    const where = [
-      sql`d.tsv @@ to_tsquery('simple', ${tsQuery(f.phrases)})`,
-      ...(indexed ? [indexed] : []),
-      ...(f.kind !== undefined ? [sql`kind = ${f.kind}`] : []),
-    ];
-    cand = sql`select d.item_id as id from search_docs d where ${sql.join(where, sql` and `)}
+    const query = tsQuery(f.phrases);
+    const rest = [...(indexed ? [indexed] : []), ...(f.kind !== undefined ? [sql`kind = ${f.kind}`] : [])];
+    const where = (match: RawBuilder<unknown>) => sql.join([match, ...rest], sql` and `);
+    cand = sql`select d.item_id as id from search_docs d
+      where ${where(sql`d.tsv @@ to_tsquery('simple', ${query})`)}
       order by d.item_id desc limit ${cap + 1}`;
+    // The GIN expression index search_docs_title_tsv (migration 0011).
+    titled = sql`select d.item_id as id from search_docs d
+      where ${where(sql`to_tsvector('simple', d.title_tokens) @@ to_tsquery('simple', ${query})`)}
+      order by d.item_id desc limit ${titleCap}`;
     contains = (needle) => sql`(strpos(' ' || r.title_tokens || ' ', ${needle}) > 0)::int`;
   }
   const score = sql.join(
@@ -261,32 +279,40 @@ export async function searchDocuments(db: Kysely<Database>, engine: Engine, f: S
     sql` + `,
   );
 
-  // Ranking reads only item_id, published_at and title_tokens of the candidates — on SQLite from the covering
+  // The documents ranked: the newest `cap` matches and the title matches (a title holding every phrase is a
+  // match too, so both sets obey the query; `union` counts a document in both once).
+  const pool = sql`cand as materialized (${cand}),
+    titled as materialized (${titled}),
+    lo as (select min(id) as v from (select id from cand order by id desc limit ${cap}) x),
+    pool as (select id from cand where id >= (select v from lo) union select id from titled)`;
+
+  // Ranking reads only item_id, published_at and title_tokens of the pool — on SQLite from the covering
   // index search_docs_rank (migration 0005) rather than the wide rows — and the page's rows are read last.
   const rankFrom = engine === 'sqlite' ? sql`search_docs r indexed by search_docs_rank` : sql`search_docs r`;
   const { rows } = await sql<HitRow>`
-    with cand as materialized (${cand}),
-    lo as (select min(id) as v from (select id from cand order by id desc limit ${cap}) x),
+    with ${pool},
     ranked as (
       select r.item_id, r.published_at, ${score} as score
-      from cand c join ${rankFrom} on r.item_id = c.id
-      where c.id >= (select v from lo)
+      from pool c join ${rankFrom} on r.item_id = c.id
       order by score desc, r.published_at desc, r.item_id desc
       limit ${f.limit} offset ${f.offset})
     select d.item_id, d.title, d.published_at, d.organization_id, d.column_id, ranked.score,
-      (select count(*) from cand) as total
+      (select count(*) from pool) as total, (select count(*) from cand) as matched
     from ranked join search_docs d on d.item_id = ranked.item_id
     order by ranked.score desc, ranked.published_at desc, ranked.item_id desc`.execute(db);
 
-  let count = rows.length > 0 ? Number(rows[0].total) : 0;
+  let total = rows.length > 0 ? Number(rows[0].total) : 0;
+  let matched = rows.length > 0 ? Number(rows[0].matched) : 0;
   if (rows.length === 0 && f.offset > 0) {
-    // Past the last page: no row to read the count from.
-    const r = await sql<{ n: number }>`with cand as (${cand}) select count(*) as n from cand`.execute(db);
-    count = Number(r.rows[0]?.n ?? 0);
+    // Past the last page: no row to read the counts from.
+    const r = await sql<{ total: number; matched: number }>`with ${pool}
+      select (select count(*) from pool) as total, (select count(*) from cand) as matched`.execute(db);
+    total = Number(r.rows[0]?.total ?? 0);
+    matched = Number(r.rows[0]?.matched ?? 0);
   }
   return {
-    total: Math.min(count, cap),
-    capped: count > cap,
+    total,
+    capped: matched > cap,
     hits: rows.map((r) => ({
       itemId: Number(r.item_id),
       title: r.title,

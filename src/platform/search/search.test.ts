@@ -610,15 +610,36 @@ for (const engine of testEngines()) {
       const all = await repo.searchDocuments(t.kysely, engine, { phrases, limit: 10, offset: 0 });
       assert.equal(all.capped, false);
       assert.equal(all.total, 4);
-      const capped = await repo.searchDocuments(t.kysely, engine, { phrases, limit: 10, offset: 0, candidates: 3 });
+      // 公开 is in the titles of items 1 and 3 and in the bodies of 4 and 9; titleCandidates: 1 keeps the title
+      // index to the newest title match (3), so only the cap decides here.
+      const only = { titleCandidates: 1 };
+      const capped = await repo.searchDocuments(t.kysely, engine, {
+        phrases,
+        limit: 10,
+        offset: 0,
+        candidates: 3,
+        ...only,
+      });
       assert.equal(capped.capped, true);
       assert.equal(capped.total, 3);
       assert.deepEqual(sorted(capped.hits.map((h) => h.itemId)), [3, 4, 9], 'the three highest item ids');
       const exact = await repo.searchDocuments(t.kysely, engine, { phrases, limit: 10, offset: 0, candidates: 4 });
       assert.deepEqual([exact.total, exact.capped], [4, false]);
-      const page2 = await repo.searchDocuments(t.kysely, engine, { phrases, limit: 2, offset: 2, candidates: 3 });
+      const page2 = await repo.searchDocuments(t.kysely, engine, {
+        phrases,
+        limit: 2,
+        offset: 2,
+        candidates: 3,
+        ...only,
+      });
       assert.equal(page2.hits.length, 1);
-      const past = await repo.searchDocuments(t.kysely, engine, { phrases, limit: 2, offset: 8, candidates: 3 });
+      const past = await repo.searchDocuments(t.kysely, engine, {
+        phrases,
+        limit: 2,
+        offset: 8,
+        candidates: 3,
+        ...only,
+      });
       assert.deepEqual([past.total, past.capped, past.hits.length], [3, true, 0]);
       const filtered = await repo.searchDocuments(t.kysely, engine, {
         phrases,
@@ -629,6 +650,49 @@ for (const engine of testEngines()) {
         candidates: 1,
       });
       assert.deepEqual([filtered.total, filtered.capped, filtered.hits.map((h) => h.itemId)], [1, false, [1]]);
+    });
+
+    test('a title match older than the capped candidates is still ranked first', async () => {
+      const phrases = parseQuery('公开').terms.map((x) => x.tokens);
+      // The two newest matches (4, 9) are body-only; the title matches 1 and 3 come from the title index.
+      const r = await repo.searchDocuments(t.kysely, engine, { phrases, limit: 10, offset: 0, candidates: 2 });
+      assert.equal(r.capped, true);
+      assert.equal(r.total, 4, 'two candidates and two older title matches');
+      assert.deepEqual(
+        r.hits.map((h) => [h.itemId, h.titleHit]),
+        [
+          [3, true],
+          [1, true],
+          [9, false],
+          [4, false],
+        ],
+        'title matches first (newest first), then the body-only candidates',
+      );
+      // The title index obeys the filters too: organization, year and kind.
+      const byYear = await repo.searchDocuments(t.kysely, engine, {
+        phrases,
+        year: Number(FIXTURES[0].at.slice(0, 4)),
+        limit: 10,
+        offset: 0,
+        candidates: 1,
+      });
+      assert.deepEqual(
+        byYear.hits.map((h) => h.itemId),
+        [3, 1],
+      );
+      const wrongKind = await repo.searchDocuments(t.kysely, engine, {
+        phrases,
+        kind: 'no-such-kind',
+        limit: 10,
+        offset: 0,
+        candidates: 1,
+      });
+      assert.deepEqual([wrongKind.total, wrongKind.hits.length], [0, 0]);
+      // A withdrawn (removed) document leaves the title index with the full-text one.
+      await t.kysely.transaction().execute((trx) => repo.removeDocument(trx, 1));
+      const after = await repo.searchDocuments(t.kysely, engine, { phrases, limit: 10, offset: 0, candidates: 2 });
+      assert.deepEqual(sorted(after.hits.map((h) => h.itemId)), [3, 4, 9]);
+      await repo.indexDocuments(t.kysely, [docOf(FIXTURES[0])]);
     });
 
     test('hits carry the highlighted title and, given the texts, a snippet', async () => {
