@@ -16,6 +16,7 @@
 //   BENCH_PG_ITEMS=100000   BENCH_PG_DB=gk_bench_items
 //   BENCH_ONLY=import,cached,uncached,search,pg   (default: all)
 //   BENCH_NO_DOCS=1   print only
+//   BENCH_CPU_PROF=DIR   write a V8 CPU profile of the gongkai server (summarise with bench/profile-summary.ts)
 import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -576,7 +577,13 @@ async function serveAndMeasure(
     ? await sampleItemPaths(db, settings.distinct + 200, engine === 'sqlite' ? 11 : 12)
     : [];
   const orgIds = (await db.kysely.selectFrom('organizations').select('id').execute()).map((o) => o.id);
-  const { child, port } = await startGongkai({ root, dataDir, logFd, env });
+  const { child, port } = await startGongkai({
+    root,
+    dataDir,
+    logFd,
+    env,
+    cpuProfDir: process.env.BENCH_CPU_PROF || undefined,
+  });
   children.add(child);
   const base = `http://127.0.0.1:${port}`;
   try {
