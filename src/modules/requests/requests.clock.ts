@@ -44,6 +44,7 @@ export const REQUEST_EVENT_KINDS = {
   delivered: '送达',
   closed: '办结',
   withdrawn: '撤回申请',
+  query_code_reissued: '重新生成查询码',
 } as const;
 export type RequestEventKind = keyof typeof REQUEST_EVENT_KINDS;
 

@@ -39,6 +39,13 @@ import {
   type Upload,
   viewPersonal,
 } from './requests.service.js';
+import {
+  type Acknowledgement,
+  acknowledgementDocument,
+  acknowledgementOf,
+  reissueQueryCode,
+} from './requests-acknowledgement.js';
+import { AcknowledgementPage } from './views/acknowledgement.js';
 import { QueuesPage, RegisterPage, RequestPage } from './views/console.js';
 import { ApplicationForm, LookupForm, publicTimeline, StatusPage, SubmittedPage } from './views/public.js';
 
@@ -546,12 +553,31 @@ export function requestConsoleRoutes(deps: Deps) {
       if (e instanceof ValidationError) return registerPage(c, keep(fields), e.fields);
       throw e;
     }
-    return redirectWithFlash(
-      c,
-      `/console/requests/${done.id}`,
-      `已登记，受理编号 ${done.trackingNumber}，查询码 ${done.queryCode}（只显示这一次，请告知申请人）。`,
-    );
+    // The acknowledgement is the answer itself (not a redirect): the query code is shown once and is never
+    // put in a URL, a cookie or a log.
+    return acknowledgementPage(c, await acknowledgementOf(deps, c.get('principal'), done.id, done.queryCode));
   });
+
+  const acknowledgementPage = (c: C, a: Acknowledgement) =>
+    consolePage(c, site, `受理回执 ${a.trackingNumber}`, <AcknowledgementPage a={a} csrf={c.get('csrf')()} />);
+  staff.post('/console/requests/:id/query-code', 'request.manage', async (c) =>
+    acknowledgementPage(c, await reissueQueryCode(deps, c.get('principal'), actorOf(c), idOf(c))),
+  );
+  // The acknowledgement as PDF or Word, from the code the office's page posts back (checked, never stored).
+  for (const format of ['pdf', 'docx'] as const) {
+    staff.post(`/console/requests/:id/acknowledgement.${format}`, 'request.manage', async (c) => {
+      const id = idOf(c);
+      const f = await formFields(c);
+      let a: Acknowledgement;
+      try {
+        a = await acknowledgementOf(deps, c.get('principal'), id, f.queryCode ?? '');
+      } catch (e) {
+        if (e instanceof ValidationError) return page(c, id, { errors: e.fields });
+        throw e;
+      }
+      return sendLetter(c, await acknowledgementDocument(a, format));
+    });
+  }
 
   const page = async (c: C, id: number, extra: { personal?: PersonalData; errors?: FieldErrors } = {}) => {
     const p = c.get('principal');

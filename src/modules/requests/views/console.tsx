@@ -422,6 +422,17 @@ export function RequestPage(p: {
           <ActionForm id={id} action="note" title="添加备注" csrf={p.csrf}>
             <TextArea name="internalNote" label="备注（内部）" rows={2} />
           </ActionForm>
+          <ActionForm
+            id={id}
+            action="query-code"
+            title="重新生成查询码"
+            csrf={p.csrf}
+            button="重新生成查询码（原查询码立即失效）"
+          >
+            <p class="hint">
+              申请人遗失查询码时使用：请先核对申请人的身份证件（法人或其他组织核对相关证明）。新查询码只显示一次，可打印或下载受理回执交给申请人；本操作记入审计日志，并以邮件告知申请人（邮件不含查询码）。
+            </p>
+          </ActionForm>
         </section>
       ) : null}
       {p.r.reviews.length ? (
