@@ -123,10 +123,12 @@ for (const engine of testEngines()) {
     let t: TestApp;
     let officer: StaffUser;
     let other: StaffUser;
+    let orgA = 0;
     before(async () => {
       t = await createTestApp(engine);
       const k = t.db.kysely;
       const org = await insertOrg(k, 'due-a');
+      orgA = org;
       const org2 = await insertOrg(k, 'due-b');
       officer = await insertStaff(t, 'due_officer', [{ role: 'disclosure_officer', organizationId: org }]);
       other = await insertStaff(t, 'due_other', [{ role: 'disclosure_officer', organizationId: org2 }]);
@@ -192,6 +194,26 @@ for (const engine of testEngines()) {
       assert.equal(await deadlineFeed(t.deps, second, now), null);
       const otherToken = await rotateFeedToken(t.deps, systemActor, other.id, now);
       assert.doesNotMatch((await deadlineFeed(t.deps, otherToken, now)) ?? '', /VEVENT/, 'nothing assigned');
+    });
+
+    test('the feed page is linked from the account page and the requests queue, for those who see requests', async () => {
+      t.setNow(new Date('2025-01-24T02:00:00Z'));
+      const link = /href="\/console\/account\/deadline-feed"/;
+      const c = await signedInClient(t, officer);
+      const account = await c.get('/console/account');
+      assert.equal(account.status, 200);
+      assert.match(await account.text(), link, 'on the account page');
+      const queue = await c.get('/console/requests');
+      assert.equal(queue.status, 200);
+      assert.match(await queue.text(), link, 'on the queue');
+      assert.match(await (await c.get('/console/account/deadline-feed')).text(), /href="\/console\/requests"/);
+      const drafter = await signedInClient(
+        t,
+        await insertStaff(t, 'due_drafter', [{ role: 'drafter', organizationId: orgA }]),
+      );
+      const own = await drafter.get('/console/account');
+      assert.equal(own.status, 200);
+      assert.doesNotMatch(await own.text(), link, 'not for staff who handle no requests');
     });
 
     test('console: the officer creates the address, it serves text/calendar, revoking makes it 404', async () => {

@@ -53,11 +53,15 @@ export function QueuesPage(p: {
         />
         <button type="submit">筛选</button>
       </form>
-      {p.canManage ? (
-        <p>
-          <a href="/console/requests/new">登记当面、邮寄、传真或电子邮件收到的申请</a>
-        </p>
-      ) : null}
+      <p>
+        {p.canManage ? (
+          <>
+            <a href="/console/requests/new">登记当面、邮寄、传真或电子邮件收到的申请</a>
+            {' ｜ '}
+          </>
+        ) : null}
+        <a href="/console/account/deadline-feed">在日历软件中订阅我承办申请的答复期限（iCalendar）</a>
+      </p>
       <nav aria-label="队列">
         <ul class="inline-list">
           {(Object.keys(QUEUES) as QueueName[]).map((q) => (
