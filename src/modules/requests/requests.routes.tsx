@@ -161,6 +161,8 @@ export function applicantJson(deps: Deps, v: ApplicantView) {
       steps: v.clock.steps,
       totalWorkdays: v.clock.totalWorkdays,
       countFrom: v.clock.countFrom,
+      restartReason: v.clock.restartReason,
+      transferredOn: v.clock.transferredOn,
       counted: v.clock.counted,
       skipped: v.clock.skipped.map((d) => ({ date: d.date, kind: d.kind, name: d.name })),
       makeupDays: v.clock.makeupDays.map((d) => d.date),
@@ -202,7 +204,12 @@ const requestStatusSchema = z
       summary: z.string(),
       steps: z.array(z.object({ date: z.string(), text: z.string() })),
       totalWorkdays: z.number(),
-      countFrom: z.string(),
+      countFrom: z.string().describe('当前计算所依据的日期：收到申请、收到补正或转送之日'),
+      restartReason: z
+        .enum(['clarification', 'transfer'])
+        .nullable()
+        .describe('重新计算的原因：clarification 收到补正，transfer 转送其他机关；未重新计算时为 null'),
+      transferredOn: z.string().nullable().describe('转送之日（接收机关收到申请之日），未转送时为 null'),
       counted: z.array(z.string()),
       skipped: z.array(z.object({ date: z.string(), kind: z.string(), name: z.string() })),
       makeupDays: z.array(z.string()),

@@ -215,15 +215,20 @@ for (const engine of testEngines()) {
         app(idOf('35020319900303004'), { description: '全区路灯维护合同及付款记录' }),
         { channel: 'online' },
       );
+      // Transferred first: a paused clock (here the fee notice) cannot be transferred.
+      await act(t.deps, officer, actor, r.id, 'transfer', {
+        organizationId: String(otherId),
+        publicNote: '该信息由机关S1制作',
+      });
       await act(t.deps, officer, actor, r.id, 'fee_notice', {
         amount: '100',
         deadline: '2025-03-10',
         publicNote: '按件收费',
       });
-      await act(t.deps, officer, actor, r.id, 'transfer', {
-        organizationId: String(otherId),
-        publicNote: '该信息由机关S1制作',
-      });
+      await assert.rejects(
+        act(t.deps, officer, actor, r.id, 'transfer', { organizationId: String(orgId), publicNote: '转回' }),
+        /暂停计时期间不能转送/,
+      );
       const mail = await t.db.kysely
         .selectFrom('mail_outbox')
         .selectAll()

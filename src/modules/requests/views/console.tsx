@@ -398,6 +398,11 @@ export function RequestPage(p: {
                 </div>
               </ActionForm>
               <ActionForm id={id} action="transfer" title="转送其他机关" csrf={p.csrf}>
+                <p class="hint">
+                  {clock.state === 'running'
+                    ? '接收机关以转送之日为收到申请之日，答复期限自次日起重新计算 20 个工作日；本机关已批准的延长不再适用。'
+                    : '暂停计时期间（等待补正、征求意见或缴费）不能转送，请先结束暂停。'}
+                </p>
                 <SelectField
                   name="organizationId"
                   label="接收机关"
