@@ -157,10 +157,10 @@ for (const engine of testEngines()) {
     });
 
     test('a legal person applies with a checked credit code; the applicant type and kind are kept for table 三', async () => {
-      const body = '91350200MA2Y0000';
-      // find a valid code by its check character rather than hard-coding one
-      const { creditCodeCheckChar } = await import('../../platform/identity/identity.js');
-      const code = `${body}0${creditCodeCheckChar(`${body}0`)}`;
+      // A valid code computed from its two check characters (GB 11714 inside, GB 32100 outside), not hard-coded.
+      const { creditCodeCheckChar, orgCodeCheckChar } = await import('../../platform/identity/identity.js');
+      const first17 = `91350200MA2Y0000${orgCodeCheckChar('MA2Y0000')}`;
+      const code = `${first17}${creditCodeCheckChar(first17)}`;
       const r = await submitApplication(
         t.deps,
         {
