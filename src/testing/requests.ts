@@ -84,12 +84,19 @@ export function application(over: Record<string, string> = {}): Record<string, s
  * Inserts a request row directly (no events, fake ciphertexts), for tests that need rows in a given state.
  * `tracking`, `organizationId` and `receivedOn` are required; any column may be overridden.
  */
-export async function insertRequestRow(
-  k: Kysely<Database>,
-  r: { tracking: string; organizationId: number; receivedOn: string } & Partial<Insertable<Database['requests']>>,
-): Promise<number> {
+export async function insertRequestRow(k: Kysely<Database>, r: RequestRowInput): Promise<number> {
+  const row = await k.insertInto('requests').values(requestRow(r)).returning('id').executeTakeFirstOrThrow();
+  return row.id;
+}
+
+export type RequestRowInput = { tracking: string; organizationId: number; receivedOn: string } & Partial<
+  Insertable<Database['requests']>
+>;
+
+/** The values of a request row (see insertRequestRow), for tests that insert many rows at once. */
+export function requestRow(r: RequestRowInput): Insertable<Database['requests']> {
   const { tracking, organizationId, receivedOn, ...over } = r;
-  const values: Insertable<Database['requests']> = {
+  return {
     tracking_number: tracking,
     query_code_hash: 'h',
     organization_id: organizationId,
@@ -126,8 +133,6 @@ export async function insertRequestRow(
     updated_at: TS,
     ...over,
   };
-  const row = await k.insertInto('requests').values(values).returning('id').executeTakeFirstOrThrow();
-  return row.id;
 }
 
 /** Posts a multipart form (fields and PDF files) with the client's CSRF token, like a browser. */

@@ -2,10 +2,15 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { createToken } from '../../platform/api/tokens.service.js';
 import type { Principal, Role } from '../../platform/auth/permissions.js';
-import { residentIdCheckChar } from '../../platform/identity/identity.js';
-import { createTestApp, insertStaff, signedInClient, type TestApp, TestClient } from '../../testing/app.js';
+import { createTestApp, signedInClient, type TestApp, TestClient } from '../../testing/app.js';
 import { testEngines } from '../../testing/db.js';
-import { insertRequestRow } from '../../testing/requests.js';
+import {
+  application as baseApplication,
+  insertGrantedStaff,
+  insertOrganization,
+  insertRequestRow,
+  residentId,
+} from '../../testing/requests.js';
 import { parseXml } from '../feeds/xml-parse.js';
 import { personalCipher } from './requests.privacy.js';
 import { act, submitApplication } from './requests.service.js';
@@ -14,23 +19,19 @@ import { scrub } from './requests-log.service.js';
 // The published request log (依申请公开目录), the consultation guard on decisions in the console, and the
 // staff-token API (requests:read).
 
-const idOf = (body17: string) => body17 + residentIdCheckChar(body17);
-const SEEDED_ID = idOf('35020319880808123');
+const SEEDED_ID = residentId('35020319880808123');
 const SEEDED_NAME = '欧阳明远';
 const SEEDED_PHONE = '13912345678';
-const application = (over: Record<string, string> = {}) => ({
-  applicantType: 'natural_person',
-  name: SEEDED_NAME,
-  idType: 'resident_id',
-  idNumber: SEEDED_ID,
-  phone: SEEDED_PHONE,
-  email: 'ouyang@example.test',
-  address: '福建省厦门市湖里区幸福路 8 号',
-  description: '湖里区 2025 年道路维修工程的招标文件',
-  form: 'electronic',
-  delivery: 'email',
-  ...over,
-});
+const application = (over: Record<string, string> = {}) =>
+  baseApplication({
+    name: SEEDED_NAME,
+    idNumber: SEEDED_ID,
+    phone: SEEDED_PHONE,
+    email: 'ouyang@example.test',
+    address: '福建省厦门市湖里区幸福路 8 号',
+    description: '湖里区 2025 年道路维修工程的招标文件',
+    ...over,
+  });
 
 describe('scrubbing the description', () => {
   test('removes the applicant’s own data and anything shaped like an ID, phone or email', () => {
@@ -56,47 +57,14 @@ for (const engine of testEngines()) {
 
     before(async () => {
       t = await createTestApp(engine);
-      const ts = '2025-01-01T00:00:00Z';
-      const org = async (code: string, slug: string, name: string, parent: number | null) =>
-        (
-          await t.db.kysely
-            .insertInto('organizations')
-            .values({
-              parent_id: parent,
-              code,
-              slug,
-              name,
-              short_name: name,
-              kind: parent ? 'department' : 'government',
-              functions: '',
-              address: '',
-              postcode: '',
-              phone: '',
-              fax: '',
-              email: '',
-              office_hours: '',
-              website: '',
-              leadership: '[]',
-              sort_order: 0,
-              active: 1,
-              created_at: ts,
-              updated_at: ts,
-            })
-            .returning('id')
-            .executeTakeFirstOrThrow()
-        ).id;
+      const org = (code: string, slug: string, name: string, parentId: number | null) =>
+        insertOrganization(t.db.kysely, { code, slug, name, parentId });
       rootId = await org('L0', 'huli', '湖里区人民政府', null);
       envId = await org('L1', 'jianshe', '湖里区建设局', rootId);
       ecoId = await org('L2', 'jingji', '湖里区经济局', rootId);
       const staff = async (name: string, role: Role, organizationId: number) => {
-        const u = await insertStaff(t, name, [{ role, organizationId }]);
-        const p: Principal = {
-          userId: u.id,
-          username: name,
-          displayName: name,
-          grants: [{ organizationId, role }],
-        };
-        people[name] = { id: u.id, username: name, p };
+        const u = await insertGrantedStaff(t, name, role, organizationId);
+        people[name] = { id: u.id, username: name, p: u.principal };
         return u;
       };
       admin = await signedInClient(t, await staff('admin', 'org_admin', envId));
@@ -220,7 +188,7 @@ for (const engine of testEngines()) {
         SEEDED_PHONE,
         'ouyang@example.test',
         '幸福路',
-        SEEDED_ID.slice(0, 6) + '*',
+        `${SEEDED_ID.slice(0, 6)}*`,
       ])
         assert.ok(!html.includes(secret), `the log shows ${secret}`);
       // The other agency's log stays off.

@@ -6,6 +6,7 @@ import { systemActor } from '../../platform/audit/audit.service.js';
 import { JobRunner } from '../../platform/jobs/jobs.service.js';
 import { createTestApp, insertStaff, type StaffUser, signedInClient, type TestApp } from '../../testing/app.js';
 import { testEngines } from '../../testing/db.js';
+import { insertOrganization, insertRequestRow } from '../../testing/requests.js';
 import {
   deadlineFeed,
   digestMail,
@@ -20,79 +21,25 @@ import {
 const TS = '2025-01-01T00:00:00.000Z';
 const FRIDAY_9AM = new Date('2025-01-24T01:00:00Z'); // 09:00 Beijing
 
-async function insertOrg(k: Kysely<Database>, slug: string) {
-  return (
-    await k
-      .insertInto('organizations')
-      .values({
-        parent_id: null,
-        code: slug.toUpperCase(),
-        slug,
-        name: `${slug}局`,
-        short_name: '',
-        kind: 'department',
-        functions: '',
-        address: '',
-        postcode: '',
-        phone: '',
-        fax: '',
-        email: '',
-        office_hours: '',
-        website: '',
-        leadership: '[]',
-        sort_order: 0,
-        active: 1,
-        created_at: TS,
-        updated_at: TS,
-      })
-      .returning('id')
-      .executeTakeFirstOrThrow()
-  ).id;
-}
+const insertOrg = (k: Kysely<Database>, slug: string) => insertOrganization(k, { slug, kind: 'department' });
 
-async function insertRequest(
+/** A request row in a given queue state (fake ciphertexts: the feed and digest must not need them). */
+function insertRequest(
   k: Kysely<Database>,
   r: { tracking: string; org: number; assigned: number | null; status: string; due: string; outcome?: string },
 ) {
-  await k
-    .insertInto('requests')
-    .values({
-      tracking_number: r.tracking,
-      query_code_hash: 'h',
-      organization_id: r.org,
-      applicant_type: 'natural_person',
-      organization_kind: null,
-      name_enc: 'v1:k1:SECRET-NAME',
-      id_type: 'resident_id',
-      id_number_enc: 'v1:k1:SECRET-ID',
-      id_masked: '3501**********1234',
-      identity_hmac: null,
-      legal_representative_enc: null,
-      phone_enc: 'v1:k1:SECRET-PHONE',
-      email_enc: null,
-      address_enc: null,
-      key_id: 'k1',
-      description: '某路段改造工程资料',
-      purpose: '',
-      form: 'electronic',
-      delivery: 'email',
-      channel: 'online',
-      submitted_at: TS,
-      received_on: '2025-01-02',
-      status: r.status,
-      assigned_to: r.assigned,
-      due_on: r.due,
-      outcome_code: r.outcome ?? null,
-      outcome_date: r.outcome ? '2025-01-20' : null,
-      outcome_note: '',
-      delivered_via: null,
-      delivered_at: null,
-      publish_consent: 0,
-      excessive_flag: 0,
-      created_at: TS,
-      updated_at: TS,
-    })
-    .execute();
+  return insertRequestRow(k, {
+    tracking: r.tracking,
+    organizationId: r.org,
+    receivedOn: '2025-01-02',
+    id_number_enc: 'v1:k1:SECRET-ID',
+    submitted_at: TS,
+    status: r.status,
+    assigned_to: r.assigned,
+    due_on: r.due,
+    outcome_code: r.outcome ?? null,
+    outcome_date: r.outcome ? '2025-01-20' : null,
+  });
 }
 
 describe('digest mail', () => {

@@ -4,6 +4,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema.js';
 import { createTestApp, insertStaff, signedInClient, type TestApp } from '../../testing/app.js';
 import { testEngines } from '../../testing/db.js';
+import { insertOrganization, requestRow } from '../../testing/requests.js';
 import { OUTCOME_GROUPS, OUTCOMES } from './outcomes.js';
 import {
   columnOf,
@@ -70,34 +71,8 @@ function generate(n: number, seed: number): Generated[] {
 
 const TS = '2026-01-01T00:00:00.000Z';
 
-async function insertOrg(k: Kysely<Database>, slug: string, parentId: number | null) {
-  const r = await k
-    .insertInto('organizations')
-    .values({
-      parent_id: parentId,
-      code: slug.toUpperCase(),
-      slug,
-      name: `${slug}局`,
-      short_name: '',
-      kind: 'department',
-      functions: '',
-      address: '',
-      postcode: '',
-      phone: '',
-      fax: '',
-      email: '',
-      office_hours: '',
-      website: '',
-      leadership: '[]',
-      sort_order: 0,
-      active: 1,
-      created_at: TS,
-      updated_at: TS,
-    })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  return r.id;
-}
+const insertOrg = (k: Kysely<Database>, slug: string, parentId: number | null) =>
+  insertOrganization(k, { slug, parentId, kind: 'department' });
 
 async function insertRequests(k: Kysely<Database>, orgs: Record<'a' | 'b', number>, rows: Generated[]) {
   const ids: number[] = [];
@@ -106,42 +81,19 @@ async function insertRequests(k: Kysely<Database>, orgs: Record<'a' | 'b', numbe
     const inserted = await k
       .insertInto('requests')
       .values(
-        chunk.map((g) => ({
-          tracking_number: g.tracking,
-          query_code_hash: 'h',
-          organization_id: orgs[g.org],
-          applicant_type: g.applicant_type,
-          organization_kind: g.organization_kind,
-          name_enc: 'v1:k1:a:b:c',
-          id_type: 'resident_id',
-          id_number_enc: null,
-          id_masked: '',
-          identity_hmac: null,
-          legal_representative_enc: null,
-          phone_enc: 'v1:k1:a:b:c',
-          email_enc: null,
-          address_enc: null,
-          key_id: 'k1',
-          description: '某文件',
-          purpose: '',
-          form: 'electronic',
-          delivery: 'email',
-          channel: 'online',
-          submitted_at: `${g.received_on}T01:00:00.000Z`,
-          received_on: g.received_on,
-          status: g.outcome_code ? 'closed' : 'in_progress',
-          assigned_to: null,
-          due_on: null,
-          outcome_code: g.outcome_code,
-          outcome_date: g.outcome_date,
-          outcome_note: '',
-          delivered_via: null,
-          delivered_at: null,
-          publish_consent: 0,
-          excessive_flag: 0,
-          created_at: TS,
-          updated_at: TS,
-        })),
+        chunk.map((g) =>
+          requestRow({
+            tracking: g.tracking,
+            organizationId: orgs[g.org],
+            receivedOn: g.received_on,
+            applicant_type: g.applicant_type,
+            organization_kind: g.organization_kind,
+            description: '某文件',
+            status: g.outcome_code ? 'closed' : 'in_progress',
+            outcome_code: g.outcome_code,
+            outcome_date: g.outcome_date,
+          }),
+        ),
       )
       .returning('id')
       .execute();
