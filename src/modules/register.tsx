@@ -20,7 +20,7 @@ import { columnHref, ItemList } from './publishing/views/public.js';
 import { requestConsoleRoutes, requestPublicRoutes } from './requests/requests.routes.js';
 import { queues } from './requests/requests.service.js';
 import { requestStaffApiRoutes } from './requests/requests-api.routes.js';
-import { deadlineFeedRoutes } from './requests/requests-deadlines.routes.js';
+import { deadlineFeedRoutes, registerDeadlineFeedLinks } from './requests/requests-deadlines.routes.js';
 import { letterTemplateRoutes, registerLetterTemplatesNav } from './requests/requests-letters.routes.js';
 import { registerRequestLogNav, requestLogRoutes } from './requests/requests-log.routes.js';
 import { registerRequestStatisticsNav, requestStatisticsRoutes } from './requests/requests-statistics.routes.js';
@@ -53,6 +53,7 @@ export function registerModules() {
   registerRequestStatisticsNav();
   registerLetterTemplatesNav();
   registerRequestLogNav();
+  registerDeadlineFeedLinks();
   registerPolicies();
   addAgencyHomeSection(10, async (deps, org) => {
     const dir = await directoryOf(deps, org.id);

@@ -2,8 +2,21 @@ import { Hono } from 'hono';
 import type { AppEnv, Deps } from '../../platform/context.js';
 import { NotFoundError } from '../../platform/errors.js';
 import { actorOf, consolePage, redirectWithFlash, StaffRouter } from '../../platform/http/staff.js';
+import { ACCOUNT_LINKS } from '../../platform/render/layouts.js';
 import { deadlineFeed, feedStatus, revokeFeedToken, rotateFeedToken } from './requests.deadlines.js';
 import { DeadlineFeedPage } from './views/deadline-feed.js';
+
+export const DEADLINE_FEED_PAGE = '/console/account/deadline-feed';
+
+/** Links the officer's feed page from the account page, for those who see requests. Idempotent. */
+export function registerDeadlineFeedLinks() {
+  if (!ACCOUNT_LINKS.some((l) => l.href === DEADLINE_FEED_PAGE))
+    ACCOUNT_LINKS.push({
+      label: '办理期限日历订阅（iCalendar）',
+      href: DEADLINE_FEED_PAGE,
+      permission: 'request.view',
+    });
+}
 
 /** The secret iCalendar feed (/feeds/deadlines/{token}.ics) and the officer's page to manage it. */
 export function deadlineFeedRoutes(deps: Deps): Hono<AppEnv> {

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { Database } from '../../db/schema.js';
 
 // The published request log (依申请公开目录): the per-organization switch lives in `settings`
@@ -36,10 +36,44 @@ export async function setLogEnabled(db: K, organizationId: number, enabled: bool
     .execute();
 }
 
-/** Decided requests of one organization whose applicant agreed to appear, newest decision first. */
-export function publishedRequests(db: K, organizationId: number, limit: number) {
-  return db
+function published(db: K, organizationId: number, terms: readonly string[]) {
+  let q = db
     .selectFrom('requests')
+    .where('organization_id', '=', organizationId)
+    .where('publish_consent', '=', 1)
+    .where('outcome_code', 'is not', null);
+  // A superset of the matches: the service checks each term again against the scrubbed text, so that a term
+  // found only in the personal data cut out of a description matches nothing.
+  for (const t of terms) {
+    const pattern = `%${t.toLowerCase().replace(/[\\%_]/g, (m) => `\\${m}`)}%`;
+    q = q.where((eb) =>
+      eb.or([
+        sql<boolean>`lower(${sql.ref('description')}) like ${pattern} escape '\\'`,
+        sql<boolean>`lower(${sql.ref('tracking_number')}) like ${pattern} escape '\\'`,
+      ]),
+    );
+  }
+  return q;
+}
+
+/** How many decided requests of one organization whose applicant agreed to appear. */
+export async function countPublished(db: K, organizationId: number): Promise<number> {
+  const r = await published(db, organizationId, [])
+    .select((eb) => eb.fn.countAll<number | string | bigint>().as('n'))
+    .executeTakeFirst();
+  return Number(r?.n ?? 0);
+}
+
+/**
+ * Decided requests of one organization whose applicant agreed to appear, newest decision first: a page of
+ * them, or (with search terms) every row whose description or tracking number contains all the terms.
+ */
+export function publishedRequests(
+  db: K,
+  organizationId: number,
+  opts: { limit?: number; offset?: number; terms?: readonly string[] } = {},
+) {
+  let q = published(db, organizationId, opts.terms ?? [])
     .select([
       'tracking_number',
       'received_on',
@@ -53,11 +87,9 @@ export function publishedRequests(db: K, organizationId: number, limit: number) 
       'email_enc',
       'address_enc',
     ])
-    .where('organization_id', '=', organizationId)
-    .where('publish_consent', '=', 1)
-    .where('outcome_code', 'is not', null)
     .orderBy('outcome_date', 'desc')
-    .orderBy('id', 'desc')
-    .limit(limit)
-    .execute();
+    .orderBy('id', 'desc');
+  if (opts.limit !== undefined) q = q.limit(opts.limit);
+  if (opts.offset) q = q.offset(opts.offset);
+  return q.execute();
 }

@@ -2,32 +2,36 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { createToken } from '../../platform/api/tokens.service.js';
 import type { Principal, Role } from '../../platform/auth/permissions.js';
-import { residentIdCheckChar } from '../../platform/identity/identity.js';
-import { createTestApp, insertStaff, signedInClient, type TestApp, TestClient } from '../../testing/app.js';
+import { createTestApp, signedInClient, type TestApp, TestClient } from '../../testing/app.js';
 import { testEngines } from '../../testing/db.js';
+import {
+  application as baseApplication,
+  insertGrantedStaff,
+  insertOrganization,
+  insertRequestRow,
+  residentId,
+} from '../../testing/requests.js';
+import { parseXml } from '../feeds/xml-parse.js';
+import { personalCipher } from './requests.privacy.js';
 import { act, submitApplication } from './requests.service.js';
 import { scrub } from './requests-log.service.js';
 
 // The published request log (依申请公开目录), the consultation guard on decisions in the console, and the
 // staff-token API (requests:read).
 
-const idOf = (body17: string) => body17 + residentIdCheckChar(body17);
-const SEEDED_ID = idOf('35020319880808123');
+const SEEDED_ID = residentId('35020319880808123');
 const SEEDED_NAME = '欧阳明远';
 const SEEDED_PHONE = '13912345678';
-const application = (over: Record<string, string> = {}) => ({
-  applicantType: 'natural_person',
-  name: SEEDED_NAME,
-  idType: 'resident_id',
-  idNumber: SEEDED_ID,
-  phone: SEEDED_PHONE,
-  email: 'ouyang@example.test',
-  address: '福建省厦门市湖里区幸福路 8 号',
-  description: '湖里区 2025 年道路维修工程的招标文件',
-  form: 'electronic',
-  delivery: 'email',
-  ...over,
-});
+const application = (over: Record<string, string> = {}) =>
+  baseApplication({
+    name: SEEDED_NAME,
+    idNumber: SEEDED_ID,
+    phone: SEEDED_PHONE,
+    email: 'ouyang@example.test',
+    address: '福建省厦门市湖里区幸福路 8 号',
+    description: '湖里区 2025 年道路维修工程的招标文件',
+    ...over,
+  });
 
 describe('scrubbing the description', () => {
   test('removes the applicant’s own data and anything shaped like an ID, phone or email', () => {
@@ -53,47 +57,14 @@ for (const engine of testEngines()) {
 
     before(async () => {
       t = await createTestApp(engine);
-      const ts = '2025-01-01T00:00:00Z';
-      const org = async (code: string, slug: string, name: string, parent: number | null) =>
-        (
-          await t.db.kysely
-            .insertInto('organizations')
-            .values({
-              parent_id: parent,
-              code,
-              slug,
-              name,
-              short_name: name,
-              kind: parent ? 'department' : 'government',
-              functions: '',
-              address: '',
-              postcode: '',
-              phone: '',
-              fax: '',
-              email: '',
-              office_hours: '',
-              website: '',
-              leadership: '[]',
-              sort_order: 0,
-              active: 1,
-              created_at: ts,
-              updated_at: ts,
-            })
-            .returning('id')
-            .executeTakeFirstOrThrow()
-        ).id;
+      const org = (code: string, slug: string, name: string, parentId: number | null) =>
+        insertOrganization(t.db.kysely, { code, slug, name, parentId });
       rootId = await org('L0', 'huli', '湖里区人民政府', null);
       envId = await org('L1', 'jianshe', '湖里区建设局', rootId);
       ecoId = await org('L2', 'jingji', '湖里区经济局', rootId);
       const staff = async (name: string, role: Role, organizationId: number) => {
-        const u = await insertStaff(t, name, [{ role, organizationId }]);
-        const p: Principal = {
-          userId: u.id,
-          username: name,
-          displayName: name,
-          grants: [{ organizationId, role }],
-        };
-        people[name] = { id: u.id, username: name, p };
+        const u = await insertGrantedStaff(t, name, role, organizationId);
+        people[name] = { id: u.id, username: name, p: u.principal };
         return u;
       };
       admin = await signedInClient(t, await staff('admin', 'org_admin', envId));
@@ -217,7 +188,7 @@ for (const engine of testEngines()) {
         SEEDED_PHONE,
         'ouyang@example.test',
         '幸福路',
-        SEEDED_ID.slice(0, 6) + '*',
+        `${SEEDED_ID.slice(0, 6)}*`,
       ])
         assert.ok(!html.includes(secret), `the log shows ${secret}`);
       // The other agency's log stays off.
@@ -228,6 +199,102 @@ for (const engine of testEngines()) {
         303,
       );
       assert.equal((await officer.get('/org/jianshe/requests/log')).status, 404);
+    });
+
+    test('the log pages 20 newest first, searches the scrubbed text only, and is a feed; nothing personal', async () => {
+      assert.equal(
+        (await admin.post('/console/request-log', { organizationId: String(envId), enabled: '1' })).status,
+        303,
+      );
+      const cipher = personalCipher(t.deps.config);
+      // 23 more consented decisions, decided 2026-10-01 … 2026-10-23 (older than the consented one above).
+      for (let i = 1; i <= 23; i++) {
+        const day = String(i).padStart(2, '0');
+        await insertRequestRow(t.db.kysely, {
+          tracking: `2026-9${String(i).padStart(5, '0')}`,
+          organizationId: envId,
+          receivedOn: '2026-09-01',
+          name_enc: cipher.encrypt(SEEDED_NAME),
+          phone_enc: cipher.encrypt(SEEDED_PHONE),
+          description: i % 2 ? `本人${SEEDED_NAME}申请第 ${i} 号路段照明合同` : `第 ${i} 号公园绿化养护合同`,
+          publish_consent: 1,
+          status: 'closed',
+          outcome_code: 'granted',
+          outcome_date: `2026-10-${day}`,
+        });
+      }
+      const anon = new TestClient(t.app);
+      const bodies: string[] = [];
+      const get = async (path: string) => {
+        const res = await anon.get(path);
+        const body = await res.text();
+        bodies.push(body);
+        return { res, body };
+      };
+      const rows = (html: string) => [...html.matchAll(/<td>(2026-\d{6})<\/td>/g)].map((m) => m[1]);
+
+      const first = await get('/org/jianshe/requests/log');
+      assert.equal(first.res.status, 200);
+      assert.equal(rows(first.body).length, 20, 'page size 20');
+      assert.equal(rows(first.body)[0], made.consented.trackingNumber, 'newest decision first');
+      assert.equal(rows(first.body)[1], '2026-900023');
+      assert.match(first.body, /共 24 件，第 1 \/ 2 页/);
+      assert.match(first.body, /href="\/org\/jianshe\/requests\/log\?page=2"/);
+      const second = await get('/org/jianshe/requests/log?page=2');
+      assert.deepEqual(rows(second.body), ['2026-900004', '2026-900003', '2026-900002', '2026-900001']);
+      assert.deepEqual(rows((await get('/org/jianshe/requests/log?page=9')).body), rows(second.body), 'clamped');
+
+      const lighting = await get(`/org/jianshe/requests/log?q=${encodeURIComponent('照明 合同')}`);
+      assert.equal(rows(lighting.body).length, 12, 'the odd ones, all terms required');
+      assert.match(lighting.body, /与“照明 合同”相关的申请 12 件/);
+      // (These two pages echo the visitor's own query in the search box; their rows are what matters.)
+      const echo = async (path: string) => ({ body: await (await anon.get(path)).text() });
+      const byName = await echo(`/org/jianshe/requests/log?q=${encodeURIComponent(SEEDED_NAME)}`);
+      assert.deepEqual(rows(byName.body), [], 'a name cut out of the descriptions finds nothing');
+      assert.match(byName.body, /没有找到相关的申请办理情况/);
+      const byId = await echo(`/org/jianshe/requests/log?q=${SEEDED_ID.slice(0, 12)}`);
+      assert.deepEqual(rows(byId.body), [], 'nor does an identity number');
+      const byNumber = await get(`/org/jianshe/requests/log?q=2026-900007`);
+      assert.deepEqual(rows(byNumber.body), ['2026-900007']);
+      assert.deepEqual(rows((await get('/org/jianshe/requests/log?q=%25')).body), [], 'LIKE wildcards are literal');
+      const pagedSearch = await get(`/org/jianshe/requests/log?q=${encodeURIComponent('合同')}&page=2`);
+      assert.equal(rows(pagedSearch.body).length, 3, '23 matches: 20 + 3');
+
+      const rss = await anon.get('/org/jianshe/requests/log/rss.xml');
+      assert.equal(rss.status, 200);
+      assert.match(rss.headers.get('content-type') ?? '', /application\/rss\+xml/);
+      const rssBody = await rss.text();
+      bodies.push(rssBody);
+      const channel = parseXml(rssBody).children.find((e) => e.name === 'channel');
+      assert.ok(channel);
+      const items = channel.children.filter((e) => e.name === 'item');
+      assert.equal(items.length, 24);
+      assert.match(
+        items[0].children.find((e) => e.name === 'title')?.text ?? '',
+        new RegExp(made.consented.trackingNumber),
+      );
+      assert.match(rssBody, /log\?q=2026-900023/, 'an entry links to the log searched for its number');
+      const again = await anon.request('/org/jianshe/requests/log/rss.xml', {
+        headers: { 'if-none-match': rss.headers.get('etag') ?? '' },
+      });
+      assert.equal(again.status, 304);
+      const atom = await anon.get('/org/jianshe/requests/log/atom.xml');
+      assert.equal(atom.status, 200);
+      const atomBody = await atom.text();
+      bodies.push(atomBody);
+      assert.equal(parseXml(atomBody).children.filter((e) => e.name === 'entry').length, 24);
+      assert.match(first.body, /href="\/org\/jianshe\/requests\/log\/atom\.xml"/, 'the page offers the feeds');
+
+      for (const body of bodies)
+        for (const secret of [SEEDED_ID, SEEDED_NAME, SEEDED_PHONE, 'ouyang@example.test', '幸福路'])
+          assert.ok(!body.includes(secret), `the log or its feed shows ${secret}`);
+
+      assert.equal(
+        (await admin.post('/console/request-log', { organizationId: String(envId), enabled: '0' })).status,
+        303,
+      );
+      assert.equal((await anon.get('/org/jianshe/requests/log/rss.xml')).status, 404, 'no feed while off');
+      assert.equal((await anon.get('/org/jianshe/requests/log/atom.xml')).status, 404);
     });
 
     const call = (path: string, token?: string) =>

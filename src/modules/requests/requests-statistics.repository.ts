@@ -50,7 +50,10 @@ export interface StatisticsReviewRow {
   concluded_on: string | null;
 }
 
-/** Reviews and lawsuits filed in [first, last] about requests of the organizations. */
+/**
+ * Reviews and lawsuits about requests of the organizations that were open during [first, last]: filed in it, or
+ * filed before it and not concluded before it (computeTable4 applies the same rule, inTable4Year).
+ */
 export function reviewsForYear(
   db: Kysely<Database>,
   organizationIds: readonly number[] | undefined,
@@ -66,8 +69,15 @@ export function reviewsForYear(
       'request_reviews.filed_on',
       'request_reviews.concluded_on',
     ])
-    .where('request_reviews.filed_on', '>=', first)
-    .where('request_reviews.filed_on', '<=', last);
+    .where('request_reviews.filed_on', '<=', last)
+    .where((eb) =>
+      eb.or([
+        eb('request_reviews.filed_on', '>=', first),
+        eb('request_reviews.result', '=', 'pending'),
+        eb('request_reviews.concluded_on', 'is', null),
+        eb('request_reviews.concluded_on', '>=', first),
+      ]),
+    );
   if (organizationIds)
     q = q.where('requests.organization_id', 'in', organizationIds.length ? [...organizationIds] : [-1]);
   return q.orderBy('request_reviews.id').execute();

@@ -58,9 +58,13 @@ export const statisticsAnswerSchema = z.object({
     violations: z.array(z.string()),
     anomaly_count: z.number().int().describe('数据异常的申请数（如办结日期早于收到日期）'),
   }),
-  table4: z.object({
-    review: five.describe('行政复议'),
-    lawsuit_direct: five.describe('行政诉讼：未经复议直接起诉'),
-    lawsuit_after_review: five.describe('行政诉讼：复议后起诉'),
-  }),
+  table4: z
+    .object({
+      review: five.describe('行政复议'),
+      lawsuit_direct: five.describe('行政诉讼：未经复议直接起诉'),
+      lawsuit_after_review: five.describe('行政诉讼：复议后起诉'),
+    })
+    .describe(
+      '本年内提起的，以及以前年度提起、本年初尚未审结的案件，每件计一次，按截至 12 月 31 日的结果分列（届时未审结的计入“尚未审结”）',
+    ),
 });

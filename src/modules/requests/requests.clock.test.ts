@@ -240,17 +240,22 @@ describe('pauses, extension and fees', () => {
     assert.equal(r.overdue, true);
   });
 
-  test('transfers, assignments and notes do not move the clock', () => {
+  test('assignments, notes and query-code reissues do not move the clock (a transfer does: see below)', () => {
     const r = clock(
       '2025-01-20',
       [
         { kind: 'assigned', onDate: '2025-01-21' },
-        { kind: 'transferred', onDate: '2025-01-22' },
+        { kind: 'query_code_reissued', onDate: '2025-01-22' },
         { kind: 'note', onDate: '2025-01-23' },
       ],
       '2025-01-24',
     );
     assert.equal(r.dueOn, '2025-02-21');
+    // Transferred on Wednesday 2025-01-22: 20 working days from 01-23 (Spring Festival skipped) → 2025-02-25.
+    assert.equal(
+      clock('2025-01-20', [{ kind: 'transferred', onDate: '2025-01-22' }], '2025-01-24').dueOn,
+      '2025-02-25',
+    );
   });
 });
 
@@ -290,5 +295,107 @@ describe('receipt date (Art. 31)', () => {
       missing: 'confirmedOn',
       rule: '通过互联网渠道或者传真、电子邮件提交的，以双方确认之日为收到申请之日。',
     });
+  });
+});
+
+describe('a transfer: the receiving organization’s receipt, its own 20 working days', () => {
+  const received = '2025-01-20'; // Monday
+  test('restarts the count from the day after the transfer; the days used before do not count', () => {
+    const r = clock(received, [{ kind: 'transferred', onDate: '2025-02-10' }], '2025-02-10');
+    assert.equal(r.state, 'running');
+    assert.equal(r.transferredOn, '2025-02-10');
+    assert.equal(r.countFrom, '2025-02-10');
+    assert.equal(r.restartReason, 'transfer');
+    // Feb 11–14, 17–21, 24–28, Mar 3–7, 10 → 2025-03-10 (without the transfer: 2025-02-21)
+    assert.equal(r.dueOn, '2025-03-10');
+    assert.equal(r.counted.length, 20);
+    assert.equal(r.counted[0], '2025-02-11');
+    assert.equal(r.workdaysLeft, 20);
+    assert.match(r.steps[1].text, /2025年2月10日申请转送负责公开该信息的机关办理，该机关以转送之日为收到申请之日/);
+    assert.match(
+      r.steps.at(-1)?.text ?? '',
+      /答复期限为2025年3月10日：共计 20 个工作日（自2025年2月10日转送之日起重新计算）/,
+    );
+  });
+
+  test('the first organization’s extension no longer applies; the receiving one may extend once', () => {
+    const before: ClockEvent[] = [{ kind: 'extension', onDate: '2025-02-05', workdays: 20 }];
+    assert.equal(clock(received, before, '2025-02-05').dueOn, '2025-03-21', 'extended at the first organization');
+    const moved = clock(received, [...before, { kind: 'transferred', onDate: '2025-02-10' }], '2025-02-10');
+    assert.equal(moved.extension, null);
+    assert.equal(moved.totalWorkdays, 20);
+    assert.equal(moved.dueOn, '2025-03-10');
+    assert.match(moved.steps[2].text, /原机关的延长不再适用/);
+    const extended = clock(
+      received,
+      [
+        ...before,
+        { kind: 'transferred', onDate: '2025-02-10' },
+        { kind: 'extension', onDate: '2025-03-03', workdays: 10 },
+      ],
+      '2025-03-03',
+    );
+    assert.deepEqual(extended.extension, { onDate: '2025-03-03', workdays: 10 });
+    assert.equal(extended.dueOn, '2025-03-24', '30 working days from 2025-02-11');
+  });
+
+  test('the 7-working-day clarification window runs from the transfer when none was asked', () => {
+    const r = clock(received, [{ kind: 'transferred', onDate: '2025-02-10' }], '2025-02-17');
+    assert.equal(r.clarification.by, '2025-02-19');
+    assert.equal(r.clarification.canAsk, true);
+    const asked = clock(
+      received,
+      [
+        { kind: 'transferred', onDate: '2025-02-10' },
+        { kind: 'clarification_requested', onDate: '2025-02-18', deadline: '2025-02-28' },
+      ],
+      '2025-02-18',
+    );
+    assert.equal(asked.clarification.late, false);
+    assert.equal(asked.state, 'waiting_clarification');
+    // A clarification asked and answered before the transfer is not asked again, and the window stays.
+    const answeredFirst = clock(
+      received,
+      [
+        { kind: 'clarification_requested', onDate: '2025-01-21', deadline: '2025-01-27' },
+        { kind: 'clarification_answered', onDate: '2025-01-24' },
+        { kind: 'transferred', onDate: '2025-02-10' },
+      ],
+      '2025-02-10',
+    );
+    assert.equal(answeredFirst.clarification.canAsk, false);
+    assert.equal(answeredFirst.dueOn, '2025-03-10');
+  });
+
+  test('a transfer logged during a pause does not move the clock; after a decision it is ignored', () => {
+    const paused = clock(
+      received,
+      [
+        { kind: 'consultation_started', onDate: '2025-01-22', detail: 'third_party' },
+        { kind: 'transferred', onDate: '2025-01-24' },
+      ],
+      '2025-01-24',
+    );
+    assert.equal(paused.state, 'paused_consultation');
+    assert.equal(paused.transferredOn, null);
+    const done = clock(
+      received,
+      [
+        { kind: 'decided', onDate: '2025-02-06' },
+        { kind: 'transferred', onDate: '2025-02-10' },
+      ],
+      '2025-02-10',
+    );
+    assert.equal(done.state, 'stopped');
+    assert.equal(done.dueOn, '2025-02-21');
+    assert.equal(done.transferredOn, null);
+  });
+
+  test('overdue at the receiving organization is judged against its own due date', () => {
+    const late = clock(received, [{ kind: 'transferred', onDate: '2025-02-10' }], '2025-03-11');
+    assert.equal(late.overdue, true);
+    assert.equal(late.workdaysLeft, -1);
+    const inTime = clock(received, [{ kind: 'transferred', onDate: '2025-02-10' }], '2025-02-24');
+    assert.equal(inTime.overdue, false, 'past the first organization’s 2025-02-21 but within its own');
   });
 });

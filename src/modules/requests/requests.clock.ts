@@ -16,6 +16,12 @@ import { OUTCOME_FEE_UNPAID, OUTCOME_NO_CLARIFICATION } from './outcomes.js';
 // - One extension of at most 20 working days (Art. 33), approved by the head of the disclosure office.
 // - A fee notice (Art. 42) stops the clock like a consultation until the fee is paid; unpaid by its deadline,
 //   the request is closed as 其他处理-2.
+// - A transfer to the organization responsible for the information (转送) is that organization's receipt of the
+//   application (Art. 31: online, within the platform, both sides confirm on the day of the transfer). Its
+//   20 working days run afresh from the day after the transfer (Art. 33), as after a clarification: the days
+//   the first organization used are not deducted, its extension no longer applies (the receiving organization
+//   may approve its own, once), and if no clarification was asked yet the 7 working days of Art. 30 run from
+//   the transfer. A transfer happens only while the clock runs (the service refuses it during a pause).
 // - A decision, closure or withdrawal stops the clock for good; the due date at that moment is kept, so
 //   "answered in time" can be judged afterwards.
 
@@ -44,6 +50,7 @@ export const REQUEST_EVENT_KINDS = {
   delivered: '送达',
   closed: '办结',
   withdrawn: '撤回申请',
+  query_code_reissued: '重新生成查询码',
 } as const;
 export type RequestEventKind = keyof typeof REQUEST_EVENT_KINDS;
 
@@ -104,6 +111,10 @@ export interface ClockResult {
   /** The date the current count runs from (receipt, or the answer to a clarification). */
   countFrom: string;
   restarted: boolean;
+  /** Why the count last started again: the applicant's clarification, or a transfer; null when it never did. */
+  restartReason: 'clarification' | 'transfer' | null;
+  /** The day of the last transfer to another organization (its receipt date), or null. */
+  transferredOn: string | null;
   extension: { onDate: string; workdays: number } | null;
   clarification: {
     /** Last day a clarification request may go out (7 working days after receipt). */
@@ -151,12 +162,14 @@ export function computeClock(
   const steps: ClockStep[] = [
     { date: receivedOn, text: `${md(receivedOn)}收到申请，自次日起计算 ${REPLY_WORKDAYS} 个工作日的答复期限。` },
   ];
-  const clarifyBy = cal.addWorkdays(receivedOn, CLARIFY_WITHIN_WORKDAYS).due;
+  let clarifyBy = cal.addWorkdays(receivedOn, CLARIFY_WITHIN_WORKDAYS).due;
   let total = REPLY_WORKDAYS;
   let extension: ClockResult['extension'] = null;
   let segments: Segment[] = [{ from: receivedOn, to: null }];
   let countFrom = receivedOn;
   let restarted = false;
+  let restartReason: ClockResult['restartReason'] = null;
+  let transferredOn: string | null = null;
   let mode: ClockState = 'running';
   let openConsultations = 0;
   let askedOn: string | null = null;
@@ -205,6 +218,7 @@ export function computeClock(
         segments = [{ from: d, to: null }];
         countFrom = d;
         restarted = true;
+        restartReason = 'clarification';
         mode = openConsultations > 0 ? 'paused_consultation' : 'running';
         steps.push({
           date: d,
@@ -274,6 +288,26 @@ export function computeClock(
         steps.push({ date: d, text: `${md(d)}申请人已缴费，答复期限自次日起继续计算。` });
         break;
       }
+      case 'transferred': {
+        if (mode !== 'running') break; // refused by the service while paused; a paused log keeps its pause
+        // Art. 31/33: the receiving organization's receipt; its own 20 working days from the next day.
+        const cur = segments[segments.length - 1];
+        if (cur && cur.to === null) cur.to = max(cur.from, d);
+        segments = [{ from: d, to: null }];
+        countFrom = d;
+        restarted = true;
+        restartReason = 'transfer';
+        transferredOn = d;
+        const hadExtension = extension !== null;
+        extension = null;
+        total = REPLY_WORKDAYS;
+        if (askedOn === null) clarifyBy = cal.addWorkdays(d, CLARIFY_WITHIN_WORKDAYS).due;
+        steps.push({
+          date: d,
+          text: `${md(d)}申请转送负责公开该信息的机关办理，该机关以转送之日为收到申请之日，答复期限自次日起重新计算 ${REPLY_WORKDAYS} 个工作日${hadExtension ? '（原机关的延长不再适用）' : ''}${askedOn === null ? `；如需补正，应在${md(clarifyBy)}前提出` : ''}。`,
+        });
+        break;
+      }
       case 'decided':
       case 'closed':
       case 'withdrawn': {
@@ -291,7 +325,7 @@ export function computeClock(
         break;
       }
       default:
-        break; // transfers, assignments, notes and deliveries do not move the clock
+        break; // assignments, notes, deliveries and query-code reissues do not move the clock
     }
   }
 
@@ -368,7 +402,7 @@ export function computeClock(
     const skippedText = describeSkipped(skipped);
     steps.push({
       date: dueOn,
-      text: `${mode === 'stopped' ? '停止计时时的答复期限' : '答复期限'}为${md(dueOn)}：共计 ${total} 个工作日${restarted ? `（自${md(countFrom)}收到补正起重新计算）` : ''}${skippedText ? `，不计${skippedText}` : ''}${makeupDays.length ? `，计入调休上班日 ${makeupDays.map((d) => md(d.date)).join('、')}` : ''}${pauses.some((p) => p.kind !== 'clarification') ? '，暂停期间不计' : ''}。`,
+      text: `${mode === 'stopped' ? '停止计时时的答复期限' : '答复期限'}为${md(dueOn)}：共计 ${total} 个工作日${restartReason === 'clarification' ? `（自${md(countFrom)}收到补正起重新计算）` : restartReason === 'transfer' ? `（自${md(countFrom)}转送之日起重新计算）` : ''}${skippedText ? `，不计${skippedText}` : ''}${makeupDays.length ? `，计入调休上班日 ${makeupDays.map((d) => md(d.date)).join('、')}` : ''}${pauses.some((p) => p.kind !== 'clarification' && p.from >= countFrom) ? '，暂停期间不计' : ''}。`,
     });
   }
   const unknownYears = [...years].sort((a, b) => a - b);
@@ -387,6 +421,8 @@ export function computeClock(
     consumedWorkdays: consumedNow,
     countFrom,
     restarted,
+    restartReason,
+    transferredOn,
     extension,
     clarification,
     pauses,

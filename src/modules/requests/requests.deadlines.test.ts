@@ -6,6 +6,7 @@ import { systemActor } from '../../platform/audit/audit.service.js';
 import { JobRunner } from '../../platform/jobs/jobs.service.js';
 import { createTestApp, insertStaff, type StaffUser, signedInClient, type TestApp } from '../../testing/app.js';
 import { testEngines } from '../../testing/db.js';
+import { insertOrganization, insertRequestRow } from '../../testing/requests.js';
 import {
   deadlineFeed,
   digestMail,
@@ -20,79 +21,25 @@ import {
 const TS = '2025-01-01T00:00:00.000Z';
 const FRIDAY_9AM = new Date('2025-01-24T01:00:00Z'); // 09:00 Beijing
 
-async function insertOrg(k: Kysely<Database>, slug: string) {
-  return (
-    await k
-      .insertInto('organizations')
-      .values({
-        parent_id: null,
-        code: slug.toUpperCase(),
-        slug,
-        name: `${slug}局`,
-        short_name: '',
-        kind: 'department',
-        functions: '',
-        address: '',
-        postcode: '',
-        phone: '',
-        fax: '',
-        email: '',
-        office_hours: '',
-        website: '',
-        leadership: '[]',
-        sort_order: 0,
-        active: 1,
-        created_at: TS,
-        updated_at: TS,
-      })
-      .returning('id')
-      .executeTakeFirstOrThrow()
-  ).id;
-}
+const insertOrg = (k: Kysely<Database>, slug: string) => insertOrganization(k, { slug, kind: 'department' });
 
-async function insertRequest(
+/** A request row in a given queue state (fake ciphertexts: the feed and digest must not need them). */
+function insertRequest(
   k: Kysely<Database>,
   r: { tracking: string; org: number; assigned: number | null; status: string; due: string; outcome?: string },
 ) {
-  await k
-    .insertInto('requests')
-    .values({
-      tracking_number: r.tracking,
-      query_code_hash: 'h',
-      organization_id: r.org,
-      applicant_type: 'natural_person',
-      organization_kind: null,
-      name_enc: 'v1:k1:SECRET-NAME',
-      id_type: 'resident_id',
-      id_number_enc: 'v1:k1:SECRET-ID',
-      id_masked: '3501**********1234',
-      identity_hmac: null,
-      legal_representative_enc: null,
-      phone_enc: 'v1:k1:SECRET-PHONE',
-      email_enc: null,
-      address_enc: null,
-      key_id: 'k1',
-      description: '某路段改造工程资料',
-      purpose: '',
-      form: 'electronic',
-      delivery: 'email',
-      channel: 'online',
-      submitted_at: TS,
-      received_on: '2025-01-02',
-      status: r.status,
-      assigned_to: r.assigned,
-      due_on: r.due,
-      outcome_code: r.outcome ?? null,
-      outcome_date: r.outcome ? '2025-01-20' : null,
-      outcome_note: '',
-      delivered_via: null,
-      delivered_at: null,
-      publish_consent: 0,
-      excessive_flag: 0,
-      created_at: TS,
-      updated_at: TS,
-    })
-    .execute();
+  return insertRequestRow(k, {
+    tracking: r.tracking,
+    organizationId: r.org,
+    receivedOn: '2025-01-02',
+    id_number_enc: 'v1:k1:SECRET-ID',
+    submitted_at: TS,
+    status: r.status,
+    assigned_to: r.assigned,
+    due_on: r.due,
+    outcome_code: r.outcome ?? null,
+    outcome_date: r.outcome ? '2025-01-20' : null,
+  });
 }
 
 describe('digest mail', () => {
@@ -123,10 +70,12 @@ for (const engine of testEngines()) {
     let t: TestApp;
     let officer: StaffUser;
     let other: StaffUser;
+    let orgA = 0;
     before(async () => {
       t = await createTestApp(engine);
       const k = t.db.kysely;
       const org = await insertOrg(k, 'due-a');
+      orgA = org;
       const org2 = await insertOrg(k, 'due-b');
       officer = await insertStaff(t, 'due_officer', [{ role: 'disclosure_officer', organizationId: org }]);
       other = await insertStaff(t, 'due_other', [{ role: 'disclosure_officer', organizationId: org2 }]);
@@ -192,6 +141,26 @@ for (const engine of testEngines()) {
       assert.equal(await deadlineFeed(t.deps, second, now), null);
       const otherToken = await rotateFeedToken(t.deps, systemActor, other.id, now);
       assert.doesNotMatch((await deadlineFeed(t.deps, otherToken, now)) ?? '', /VEVENT/, 'nothing assigned');
+    });
+
+    test('the feed page is linked from the account page and the requests queue, for those who see requests', async () => {
+      t.setNow(new Date('2025-01-24T02:00:00Z'));
+      const link = /href="\/console\/account\/deadline-feed"/;
+      const c = await signedInClient(t, officer);
+      const account = await c.get('/console/account');
+      assert.equal(account.status, 200);
+      assert.match(await account.text(), link, 'on the account page');
+      const queue = await c.get('/console/requests');
+      assert.equal(queue.status, 200);
+      assert.match(await queue.text(), link, 'on the queue');
+      assert.match(await (await c.get('/console/account/deadline-feed')).text(), /href="\/console\/requests"/);
+      const drafter = await signedInClient(
+        t,
+        await insertStaff(t, 'due_drafter', [{ role: 'drafter', organizationId: orgA }]),
+      );
+      const own = await drafter.get('/console/account');
+      assert.equal(own.status, 200);
+      assert.doesNotMatch(await own.text(), link, 'not for staff who handle no requests');
     });
 
     test('console: the officer creates the address, it serves text/calendar, revoking makes it 404', async () => {

@@ -1,30 +1,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { inflateRawSync } from 'node:zlib';
 import { migrations } from '../../db/migrate.js';
 import { systemActor, verifyAuditChain } from '../../platform/audit/audit.service.js';
 import { ConflictError, ValidationError } from '../../platform/errors.js';
 import { createTestApp, insertStaff, signedInClient, type TestApp, type TestClient } from '../../testing/app.js';
 import { testEngines } from '../../testing/db.js';
+import { docxDocumentXml, insertOrganization, insertRequestRow } from '../../testing/requests.js';
 import { effectiveTemplate, requestLetter, resetTemplate, saveTemplate, templatesOf } from './requests.letters.js';
 
-/** word/document.xml of a DOCX (stored or deflated entry). */
-function documentXml(zip: Buffer): string {
-  const eocd = zip.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
-  let p = zip.readUInt32LE(eocd + 16);
-  for (let i = 0; i < zip.readUInt16LE(eocd + 10); i++) {
-    const nameLen = zip.readUInt16LE(p + 28);
-    const name = zip.subarray(p + 46, p + 46 + nameLen).toString('utf8');
-    if (name === 'word/document.xml') {
-      const local = zip.readUInt32LE(p + 42);
-      const start = local + 30 + zip.readUInt16LE(local + 26) + zip.readUInt16LE(local + 28);
-      const data = zip.subarray(start, start + zip.readUInt32LE(p + 20));
-      return (zip.readUInt16LE(p + 10) === 0 ? data : inflateRawSync(data)).toString('utf8');
-    }
-    p += 46 + nameLen + zip.readUInt16LE(p + 30) + zip.readUInt16LE(p + 32);
-  }
-  throw new Error('no document.xml');
-}
+const documentXml = docxDocumentXml;
 
 const TS = '2026-01-01T00:00:00.000Z';
 
@@ -39,75 +23,18 @@ for (const engine of testEngines()) {
     before(async () => {
       t = await createTestApp(engine);
       const k = t.db.kysely;
-      const org = (slug: string, name: string) =>
-        k
-          .insertInto('organizations')
-          .values({
-            parent_id: null,
-            code: slug.toUpperCase(),
-            slug,
-            name,
-            short_name: '',
-            kind: 'department',
-            functions: '',
-            address: '',
-            postcode: '',
-            phone: '',
-            fax: '',
-            email: '',
-            office_hours: '',
-            website: '',
-            leadership: '[]',
-            sort_order: 0,
-            active: 1,
-            created_at: TS,
-            updated_at: TS,
-          })
-          .returning('id')
-          .executeTakeFirstOrThrow();
-      orgId = (await org('letters-a', '湖里区教育局')).id;
-      otherOrgId = (await org('letters-b', '湖里区财政局')).id;
-      const r = await k
-        .insertInto('requests')
-        .values({
-          tracking_number: '2026-000777',
-          query_code_hash: 'h',
-          organization_id: orgId,
-          applicant_type: 'natural_person',
-          organization_kind: null,
-          name_enc: 'v1:k1:a:b:c',
-          id_type: 'resident_id',
-          id_number_enc: null,
-          id_masked: '',
-          identity_hmac: null,
-          legal_representative_enc: null,
-          phone_enc: 'v1:k1:a:b:c',
-          email_enc: null,
-          address_enc: null,
-          key_id: 'k1',
-          description: '2025年度学校食堂招标结果',
-          purpose: '',
-          form: 'electronic',
-          delivery: 'email',
-          channel: 'online',
-          submitted_at: TS,
-          received_on: '2026-03-02',
-          status: 'in_progress',
-          assigned_to: null,
-          due_on: null,
-          outcome_code: null,
-          outcome_date: null,
-          outcome_note: '',
-          delivered_via: null,
-          delivered_at: null,
-          publish_consent: 0,
-          excessive_flag: 0,
-          created_at: TS,
-          updated_at: TS,
-        })
-        .returning('id')
-        .executeTakeFirstOrThrow();
-      requestId = r.id;
+      orgId = await insertOrganization(k, { slug: 'letters-a', name: '湖里区教育局', kind: 'department' });
+      otherOrgId = await insertOrganization(k, { slug: 'letters-b', name: '湖里区财政局', kind: 'department' });
+      requestId = await insertRequestRow(k, {
+        tracking: '2026-000777',
+        organizationId: orgId,
+        receivedOn: '2026-03-02',
+        name_enc: 'v1:k1:a:b:c',
+        phone_enc: 'v1:k1:a:b:c',
+        id_masked: '',
+        description: '2025年度学校食堂招标结果',
+        submitted_at: TS,
+      });
       officer = await signedInClient(
         t,
         await insertStaff(t, 'letters_officer', [{ role: 'disclosure_officer', organizationId: orgId }]),

@@ -39,6 +39,13 @@ import {
   type Upload,
   viewPersonal,
 } from './requests.service.js';
+import {
+  type Acknowledgement,
+  acknowledgementDocument,
+  acknowledgementOf,
+  reissueQueryCode,
+} from './requests-acknowledgement.js';
+import { AcknowledgementPage } from './views/acknowledgement.js';
 import { QueuesPage, RegisterPage, RequestPage } from './views/console.js';
 import { ApplicationForm, LookupForm, publicTimeline, StatusPage, SubmittedPage } from './views/public.js';
 
@@ -154,6 +161,8 @@ export function applicantJson(deps: Deps, v: ApplicantView) {
       steps: v.clock.steps,
       totalWorkdays: v.clock.totalWorkdays,
       countFrom: v.clock.countFrom,
+      restartReason: v.clock.restartReason,
+      transferredOn: v.clock.transferredOn,
       counted: v.clock.counted,
       skipped: v.clock.skipped.map((d) => ({ date: d.date, kind: d.kind, name: d.name })),
       makeupDays: v.clock.makeupDays.map((d) => d.date),
@@ -195,7 +204,12 @@ const requestStatusSchema = z
       summary: z.string(),
       steps: z.array(z.object({ date: z.string(), text: z.string() })),
       totalWorkdays: z.number(),
-      countFrom: z.string(),
+      countFrom: z.string().describe('当前计算所依据的日期：收到申请、收到补正或转送之日'),
+      restartReason: z
+        .enum(['clarification', 'transfer'])
+        .nullable()
+        .describe('重新计算的原因：clarification 收到补正，transfer 转送其他机关；未重新计算时为 null'),
+      transferredOn: z.string().nullable().describe('转送之日（接收机关收到申请之日），未转送时为 null'),
       counted: z.array(z.string()),
       skipped: z.array(z.object({ date: z.string(), kind: z.string(), name: z.string() })),
       makeupDays: z.array(z.string()),
@@ -546,12 +560,31 @@ export function requestConsoleRoutes(deps: Deps) {
       if (e instanceof ValidationError) return registerPage(c, keep(fields), e.fields);
       throw e;
     }
-    return redirectWithFlash(
-      c,
-      `/console/requests/${done.id}`,
-      `已登记，受理编号 ${done.trackingNumber}，查询码 ${done.queryCode}（只显示这一次，请告知申请人）。`,
-    );
+    // The acknowledgement is the answer itself (not a redirect): the query code is shown once and is never
+    // put in a URL, a cookie or a log.
+    return acknowledgementPage(c, await acknowledgementOf(deps, c.get('principal'), done.id, done.queryCode));
   });
+
+  const acknowledgementPage = (c: C, a: Acknowledgement) =>
+    consolePage(c, site, `受理回执 ${a.trackingNumber}`, <AcknowledgementPage a={a} csrf={c.get('csrf')()} />);
+  staff.post('/console/requests/:id/query-code', 'request.manage', async (c) =>
+    acknowledgementPage(c, await reissueQueryCode(deps, c.get('principal'), actorOf(c), idOf(c))),
+  );
+  // The acknowledgement as PDF or Word, from the code the office's page posts back (checked, never stored).
+  for (const format of ['pdf', 'docx'] as const) {
+    staff.post(`/console/requests/:id/acknowledgement.${format}`, 'request.manage', async (c) => {
+      const id = idOf(c);
+      const f = await formFields(c);
+      let a: Acknowledgement;
+      try {
+        a = await acknowledgementOf(deps, c.get('principal'), id, f.queryCode ?? '');
+      } catch (e) {
+        if (e instanceof ValidationError) return page(c, id, { errors: e.fields });
+        throw e;
+      }
+      return sendLetter(c, await acknowledgementDocument(a, format));
+    });
+  }
 
   const page = async (c: C, id: number, extra: { personal?: PersonalData; errors?: FieldErrors } = {}) => {
     const p = c.get('principal');

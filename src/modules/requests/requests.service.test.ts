@@ -3,9 +3,9 @@ import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import type { Principal } from '../../platform/auth/permissions.js';
 import { RateLimitedError, ValidationError } from '../../platform/errors.js';
-import { residentIdCheckChar } from '../../platform/identity/identity.js';
 import { createTestApp, type TestApp } from '../../testing/app.js';
 import { testEngines } from '../../testing/db.js';
+import { application, insertGrantedStaff, insertOrganization, residentId } from '../../testing/requests.js';
 import { personalCipher } from './requests.privacy.js';
 import {
   act,
@@ -18,20 +18,19 @@ import {
   viewPersonal,
 } from './requests.service.js';
 
-const idOf = (body17: string) => body17 + residentIdCheckChar(body17);
-const app = (idNumber: string, over: Record<string, string> = {}) => ({
-  applicantType: 'natural_person',
-  name: '王五',
-  idType: 'resident_id',
-  idNumber,
-  phone: '0592-1234567',
-  email: 'wang@example.test',
-  description: '某街道 2024 年老旧小区改造资金使用情况',
-  form: 'paper',
-  delivery: 'post',
-  address: '福建省厦门市湖里区某路 2 号',
-  ...over,
-});
+const idOf = residentId;
+const app = (idNumber: string, over: Record<string, string> = {}) =>
+  application({
+    name: '王五',
+    idNumber,
+    phone: '0592-1234567',
+    email: 'wang@example.test',
+    description: '某街道 2024 年老旧小区改造资金使用情况',
+    form: 'paper',
+    delivery: 'post',
+    address: '福建省厦门市湖里区某路 2 号',
+    ...over,
+  });
 
 describe('similar wording', () => {
   test('near-identical descriptions score high, different ones low', () => {
@@ -54,72 +53,11 @@ for (const engine of testEngines()) {
         env: { DATA_ENCRYPTION_KEYS: `k2:${randomBytes(32).toString('base64')}` },
       });
       t.setNow(new Date('2025-03-03T02:00:00Z'));
-      const ts = '2025-01-01T00:00:00Z';
-      const org = async (code: string, parent: number | null) =>
-        (
-          await t.db.kysely
-            .insertInto('organizations')
-            .values({
-              parent_id: parent,
-              code,
-              slug: code.toLowerCase(),
-              name: `机关${code}`,
-              short_name: code,
-              kind: 'department',
-              functions: '',
-              address: '',
-              postcode: '',
-              phone: '',
-              fax: '',
-              email: '',
-              office_hours: '',
-              website: '',
-              leadership: '[]',
-              sort_order: 0,
-              active: 1,
-              created_at: ts,
-              updated_at: ts,
-            })
-            .returning('id')
-            .executeTakeFirstOrThrow()
-        ).id;
-      orgId = await org('S0', null);
-      otherId = await org('S1', orgId);
-      officer = {
-        userId: 1,
-        username: 'o',
-        displayName: 'o',
-        grants: [{ organizationId: orgId, role: 'disclosure_officer' }],
-      };
-      head = { userId: 2, username: 'h', displayName: 'h', grants: [{ organizationId: orgId, role: 'org_admin' }] };
-      for (const [id, name] of [
-        [1, 'o'],
-        [2, 'h'],
-      ] as const)
-        await t.db.kysely
-          .insertInto('users')
-          .values({
-            id,
-            username: name,
-            display_name: name,
-            email: `${name}@x.test`,
-            password_hash: 'x',
-            failed_logins: 0,
-            totp_enabled: 0,
-            totp_secret: null,
-            must_change_password: 0,
-            active: 1,
-            created_at: ts,
-            updated_at: ts,
-          })
-          .execute();
-      await t.db.kysely
-        .insertInto('role_grants')
-        .values([
-          { user_id: 1, organization_id: orgId, role: 'disclosure_officer', created_at: ts },
-          { user_id: 2, organization_id: orgId, role: 'org_admin', created_at: ts },
-        ])
-        .execute();
+      orgId = await insertOrganization(t.db.kysely, { slug: 's0', code: 'S0', name: '机关S0', kind: 'department' });
+      otherId = await insertOrganization(t.db.kysely, { slug: 's1', code: 'S1', name: '机关S1', parentId: orgId });
+      const o = await insertGrantedStaff(t, 'o', 'disclosure_officer', orgId);
+      officer = o.principal;
+      head = (await insertGrantedStaff(t, 'h', 'org_admin', orgId)).principal;
     });
     after(() => t.dispose());
 
@@ -157,10 +95,10 @@ for (const engine of testEngines()) {
     });
 
     test('a legal person applies with a checked credit code; the applicant type and kind are kept for table 三', async () => {
-      const body = '91350200MA2Y0000';
-      // find a valid code by its check character rather than hard-coding one
-      const { creditCodeCheckChar } = await import('../../platform/identity/identity.js');
-      const code = `${body}0${creditCodeCheckChar(`${body}0`)}`;
+      // A valid code computed from its two check characters (GB 11714 inside, GB 32100 outside), not hard-coded.
+      const { creditCodeCheckChar, orgCodeCheckChar } = await import('../../platform/identity/identity.js');
+      const first17 = `91350200MA2Y0000${orgCodeCheckChar('MA2Y0000')}`;
+      const code = `${first17}${creditCodeCheckChar(first17)}`;
       const r = await submitApplication(
         t.deps,
         {
@@ -215,15 +153,20 @@ for (const engine of testEngines()) {
         app(idOf('35020319900303004'), { description: '全区路灯维护合同及付款记录' }),
         { channel: 'online' },
       );
+      // Transferred first: a paused clock (here the fee notice) cannot be transferred.
+      await act(t.deps, officer, actor, r.id, 'transfer', {
+        organizationId: String(otherId),
+        publicNote: '该信息由机关S1制作',
+      });
       await act(t.deps, officer, actor, r.id, 'fee_notice', {
         amount: '100',
         deadline: '2025-03-10',
         publicNote: '按件收费',
       });
-      await act(t.deps, officer, actor, r.id, 'transfer', {
-        organizationId: String(otherId),
-        publicNote: '该信息由机关S1制作',
-      });
+      await assert.rejects(
+        act(t.deps, officer, actor, r.id, 'transfer', { organizationId: String(orgId), publicNote: '转回' }),
+        /暂停计时期间不能转送/,
+      );
       const mail = await t.db.kysely
         .selectFrom('mail_outbox')
         .selectAll()
@@ -275,7 +218,7 @@ for (const engine of testEngines()) {
       await assert.rejects(act(t.deps, officer, actor, r.id, 'extend', { workdays: '10', publicNote: 'x' }), /无权/);
       await act(t.deps, head, actor, r.id, 'extend', { workdays: '10', publicNote: '档案多' });
       await assert.rejects(viewPersonal(t.deps, officer, actor, r.id), /承办人/);
-      await act(t.deps, officer, actor, r.id, 'assign', { userId: '1' });
+      await act(t.deps, officer, actor, r.id, 'assign', { userId: String(officer.userId) });
       const p = await viewPersonal(t.deps, officer, actor, r.id);
       assert.equal(p.idNumber, idOf('35020319750505005'));
       // Rotation: a new current key k3, k2 kept for reading.

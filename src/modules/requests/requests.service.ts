@@ -797,14 +797,21 @@ export async function act(
         const to = tree.byId.get(input.organizationId);
         if (!to?.active || to.id === row.organization_id)
           throw new ValidationError({ organizationId: '请选择另一个机关。' });
+        // The receiving organization's clock starts afresh from the transfer (requests.clock.ts); a paused
+        // clock (clarification, consultation, fee) is settled by the organization that paused it first.
+        if (clock.state !== 'running')
+          throw new ConflictError(
+            '申请正在等待补正、征求意见或缴费，暂停计时期间不能转送。请先结束暂停（收到补正、结束征求意见或登记缴费），再转送。',
+          );
         await repo.updateRequest(trx, id, { organization_id: to.id, assigned_to: null });
         await addEvent(trx, id, 'transferred', today, actor, ts, {
           from_organization_id: row.organization_id,
           to_organization_id: to.id,
           public_note: input.publicNote,
         });
+        const after = clockOf(deps.calendar, row, await repo.listEvents(trx, id), today);
         await notify('您的政府信息公开申请已转送', [
-          `您的申请（受理编号 ${row.tracking_number}）已由${org?.name ?? ''}转送${to.name}办理。`,
+          `您的申请（受理编号 ${row.tracking_number}）已由${org?.name ?? ''}转送${to.name}办理。${to.name}以 ${today} 为收到申请之日${after.dueOn ? `，答复期限为 ${after.dueOn}（自次日起 20 个工作日）` : ''}。`,
           input.publicNote,
         ]);
         summary = `将申请 ${row.tracking_number} 转送${to.name}`;

@@ -4,10 +4,13 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema.js';
 import { createTestApp, insertStaff, signedInClient, type TestApp } from '../../testing/app.js';
 import { testEngines } from '../../testing/db.js';
+import { insertOrganization, requestRow } from '../../testing/requests.js';
 import { OUTCOME_GROUPS, OUTCOMES } from './outcomes.js';
 import {
   columnOf,
   computeTable3,
+  computeTable4,
+  inTable4Year,
   requestStatistics,
   TABLE3_COLUMNS,
   type Table3,
@@ -68,34 +71,8 @@ function generate(n: number, seed: number): Generated[] {
 
 const TS = '2026-01-01T00:00:00.000Z';
 
-async function insertOrg(k: Kysely<Database>, slug: string, parentId: number | null) {
-  const r = await k
-    .insertInto('organizations')
-    .values({
-      parent_id: parentId,
-      code: slug.toUpperCase(),
-      slug,
-      name: `${slug}局`,
-      short_name: '',
-      kind: 'department',
-      functions: '',
-      address: '',
-      postcode: '',
-      phone: '',
-      fax: '',
-      email: '',
-      office_hours: '',
-      website: '',
-      leadership: '[]',
-      sort_order: 0,
-      active: 1,
-      created_at: TS,
-      updated_at: TS,
-    })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  return r.id;
-}
+const insertOrg = (k: Kysely<Database>, slug: string, parentId: number | null) =>
+  insertOrganization(k, { slug, parentId, kind: 'department' });
 
 async function insertRequests(k: Kysely<Database>, orgs: Record<'a' | 'b', number>, rows: Generated[]) {
   const ids: number[] = [];
@@ -104,42 +81,19 @@ async function insertRequests(k: Kysely<Database>, orgs: Record<'a' | 'b', numbe
     const inserted = await k
       .insertInto('requests')
       .values(
-        chunk.map((g) => ({
-          tracking_number: g.tracking,
-          query_code_hash: 'h',
-          organization_id: orgs[g.org],
-          applicant_type: g.applicant_type,
-          organization_kind: g.organization_kind,
-          name_enc: 'v1:k1:a:b:c',
-          id_type: 'resident_id',
-          id_number_enc: null,
-          id_masked: '',
-          identity_hmac: null,
-          legal_representative_enc: null,
-          phone_enc: 'v1:k1:a:b:c',
-          email_enc: null,
-          address_enc: null,
-          key_id: 'k1',
-          description: '某文件',
-          purpose: '',
-          form: 'electronic',
-          delivery: 'email',
-          channel: 'online',
-          submitted_at: `${g.received_on}T01:00:00.000Z`,
-          received_on: g.received_on,
-          status: g.outcome_code ? 'closed' : 'in_progress',
-          assigned_to: null,
-          due_on: null,
-          outcome_code: g.outcome_code,
-          outcome_date: g.outcome_date,
-          outcome_note: '',
-          delivered_via: null,
-          delivered_at: null,
-          publish_consent: 0,
-          excessive_flag: 0,
-          created_at: TS,
-          updated_at: TS,
-        })),
+        chunk.map((g) =>
+          requestRow({
+            tracking: g.tracking,
+            organizationId: orgs[g.org],
+            receivedOn: g.received_on,
+            applicant_type: g.applicant_type,
+            organization_kind: g.organization_kind,
+            description: '某文件',
+            status: g.outcome_code ? 'closed' : 'in_progress',
+            outcome_code: g.outcome_code,
+            outcome_date: g.outcome_date,
+          }),
+        ),
       )
       .returning('id')
       .execute();
@@ -263,6 +217,49 @@ describe('table 三 (pure)', () => {
   });
 });
 
+describe('table 四 (pure): the cases open during the year, by their result at its end', () => {
+  const c = (kind: string, filed_on: string, result: string, concluded_on: string | null) => ({
+    kind,
+    filed_on,
+    result,
+    concluded_on,
+  });
+  const cases = [
+    c('review', '2025-03-01', 'upheld', '2025-05-01'), // filed and concluded in 2025
+    c('review', '2025-11-20', 'corrected', '2026-02-01'), // filed in 2025, concluded in 2026
+    c('review', '2024-10-01', 'corrected', '2025-01-15'), // carried over from 2024, concluded in 2025
+    c('review', '2024-03-01', 'upheld', '2024-06-01'), // concluded in 2024: not in 2025
+    c('lawsuit_direct', '2023-06-01', 'pending', null), // open since 2023
+    c('lawsuit_direct', '2024-12-31', 'other', '2025-12-31'), // concluded on the year's last day
+    c('lawsuit_after_review', '2026-01-02', 'upheld', '2026-03-01'), // filed after 2025
+    c('lawsuit_after_review', '2024-05-01', 'upheld', null), // a result without a date: not concluded
+  ];
+
+  test('which cases a year counts', () => {
+    assert.deepEqual(
+      cases.map((x) => inTable4Year(2025, x)),
+      [true, true, true, false, true, true, false, true],
+    );
+  });
+
+  test('2025: results reached in 2025 under their result, the rest 尚未审结', () => {
+    const t4 = computeTable4(2025, cases);
+    assert.deepEqual(t4.review, { upheld: 1, corrected: 1, other: 0, pending: 1, total: 3 });
+    assert.deepEqual(t4.lawsuit_direct, { upheld: 0, corrected: 0, other: 1, pending: 1, total: 2 });
+    assert.deepEqual(t4.lawsuit_after_review, { upheld: 0, corrected: 0, other: 0, pending: 1, total: 1 });
+  });
+
+  test('2024 counted the carried-over case as 尚未审结; 2026 counts it no more, and reports the 2025-filed result', () => {
+    const y2024 = computeTable4(2024, cases);
+    assert.deepEqual(y2024.review, { upheld: 1, corrected: 0, other: 0, pending: 1, total: 2 });
+    assert.deepEqual(y2024.lawsuit_direct, { upheld: 0, corrected: 0, other: 0, pending: 2, total: 2 });
+    const y2026 = computeTable4(2026, cases);
+    assert.deepEqual(y2026.review, { upheld: 0, corrected: 1, other: 0, pending: 0, total: 1 });
+    assert.deepEqual(y2026.lawsuit_direct, { upheld: 0, corrected: 0, other: 0, pending: 1, total: 1 });
+    assert.deepEqual(y2026.lawsuit_after_review, { upheld: 1, corrected: 0, other: 0, pending: 1, total: 2 });
+  });
+});
+
 for (const engine of testEngines()) {
   describe(`request statistics on ${engine}`, () => {
     let t: TestApp;
@@ -275,7 +272,8 @@ for (const engine of testEngines()) {
       orgs = { a, b: await insertOrg(k, 'stat-b', a) };
       data = generate(600, 4242);
       const ids = await insertRequests(k, orgs, data);
-      // reviews and lawsuits: filed in 2025, some concluded in 2026 (still pending at the end of 2025)
+      // reviews and lawsuits filed from mid-2024 to the end of 2025: some concluded in 2024, some carried over
+      // into 2025, some concluded in 2026 (still pending at the end of 2025)
       const r = rng(44);
       const kinds = ['review', 'lawsuit_direct', 'lawsuit_after_review'];
       const results = ['upheld', 'corrected', 'other', 'pending'];
@@ -283,7 +281,7 @@ for (const engine of testEngines()) {
         .insertInto('request_reviews')
         .values(
           Array.from({ length: 60 }, (_, i) => {
-            const filed = addDays('2024-11-01', Math.floor(r() * 420));
+            const filed = addDays('2024-06-01', Math.floor(r() * 570));
             const result = results[Math.floor(r() * 4)];
             return {
               request_id: ids[i * 5],
@@ -326,11 +324,23 @@ for (const engine of testEngines()) {
       assert.deepEqual(withSubs.table3.violations, []);
     });
 
-    test('table 四 counts reviews and lawsuits filed in the year by their result at its end', async () => {
+    test('table 四 counts the reviews and lawsuits open during the year by their result at its end', async () => {
       const s = await requestStatistics(t.deps, { year: 2025, includeSubordinates: true });
       const all = await t.db.kysely.selectFrom('request_reviews').selectAll().execute();
+      // Counted directly from the rows: filed in 2025, or filed earlier and not concluded before 2025.
+      const open2025 = (x: (typeof all)[number]) =>
+        x.filed_on <= '2025-12-31' &&
+        (x.filed_on >= '2025-01-01' || x.result === 'pending' || (x.concluded_on ?? '9999') >= '2025-01-01');
+      assert.ok(
+        all.some((x) => x.filed_on < '2025-01-01' && open2025(x)),
+        'the generated data carry cases over from 2024',
+      );
+      assert.ok(
+        all.some((x) => x.filed_on < '2025-01-01' && !open2025(x)),
+        'and cases concluded in 2024',
+      );
       for (const kind of ['review', 'lawsuit_direct', 'lawsuit_after_review'] as const) {
-        const filed = all.filter((x) => x.kind === kind && x.filed_on.startsWith('2025'));
+        const filed = all.filter((x) => x.kind === kind && open2025(x));
         const done = (x: (typeof all)[number]) => x.concluded_on !== null && x.concluded_on <= '2025-12-31';
         const t4 = s.table4[kind];
         assert.equal(t4.total, filed.length, kind);

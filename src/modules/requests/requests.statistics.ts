@@ -183,15 +183,32 @@ export const TABLE4_KINDS = Object.keys(REVIEW_KINDS) as Table4Kind[];
 export type Table4 = Record<Table4Kind, Record<Table4Result, number>>;
 
 /**
- * Table 四: reviews (行政复议) and lawsuits (行政诉讼, direct or after review) filed in the year, by result as
- * it stood at the year's end — one concluded later, or without a result, counts as 尚未审结.
+ * Whether a review or lawsuit belongs to the year's table 四: it was open at some time during the year — filed
+ * in the year, or filed earlier and not concluded before the year began (carried over, as 上年结转 in table
+ * 三). A case concluded in an earlier year, or filed after the year, does not count. See docs.
+ */
+export function inTable4Year(year: number, r: Pick<repo.StatisticsReviewRow, 'filed_on' | 'concluded_on' | 'result'>) {
+  const first = `${year}-01-01`;
+  const last = `${year}-12-31`;
+  if (r.filed_on > last) return false;
+  if (r.filed_on >= first) return true;
+  const concludedBefore = r.result !== 'pending' && r.concluded_on !== null && r.concluded_on < first;
+  return !concludedBefore;
+}
+
+/**
+ * Table 四: the reviews (行政复议) and lawsuits (行政诉讼, direct or after review) open during the year
+ * (inTable4Year), each once, by its result as it stood at the year's end — concluded by 31 December under
+ * 维持/纠正/其他, otherwise (concluded later, or no result yet) 尚未审结. A case carried over from an earlier
+ * year and concluded in this one is counted here with its result, so every result is reported in the year it
+ * was reached; one still open at the end of a year is that year's 尚未审结 and counts again the next year.
  */
 export function computeTable4(year: number, reviews: readonly repo.StatisticsReviewRow[]): Table4 {
   const last = `${year}-12-31`;
   const empty = () => ({ upheld: 0, corrected: 0, other: 0, pending: 0, total: 0 });
   const t: Table4 = { review: empty(), lawsuit_direct: empty(), lawsuit_after_review: empty() };
   for (const r of reviews) {
-    if (!(r.kind in t)) continue;
+    if (!(r.kind in t) || !inTable4Year(year, r)) continue;
     const row = t[r.kind as Table4Kind];
     const concluded = r.concluded_on !== null && r.concluded_on <= last && r.result !== 'pending';
     const result: Table4Result = concluded && r.result in REVIEW_RESULTS ? (r.result as Table4Result) : 'pending';

@@ -5,6 +5,7 @@ import pino from 'pino';
 import { residentIdCheckChar } from '../../platform/identity/identity.js';
 import { createTestApp, insertStaff, signedInClient, type TestApp, TestClient } from '../../testing/app.js';
 import { testEngines } from '../../testing/db.js';
+import { application as baseApplication, insertOrganization, postMultipart } from '../../testing/requests.js';
 import { checkChallenge, newChallenge } from './requests.privacy.js';
 
 // The public form, the status page, the API and the console, through HTTP on both engines; and the privacy
@@ -26,34 +27,9 @@ function solve(html: string): { token: string; answer: string } {
   return { token: t[1], answer: String(q[2] === '加' ? a + b : a - b) };
 }
 
-const application = (over: Record<string, string> = {}) => ({
-  applicantType: 'natural_person',
-  name: '张三丰',
-  idType: 'resident_id',
-  idNumber: SEEDED_ID,
-  phone: PHONE,
-  email: 'zhang@example.test',
-  address: '福建省厦门市湖里区某路 1 号',
-  description: '2025 年湖里区道路改造项目的环境影响评价报告',
-  purpose: '了解工程进度',
-  form: 'electronic',
-  delivery: 'email',
-  ...over,
-});
-
-async function multipart(
-  client: TestClient,
-  path: string,
-  fields: Record<string, string>,
-  files: { name: string; bytes: Uint8Array }[] = [],
-) {
-  const fd = new FormData();
-  for (const [k, v] of Object.entries(fields)) fd.append(k, v);
-  for (const f of files)
-    fd.append('attachments', new Blob([f.bytes as Uint8Array<ArrayBuffer>], { type: 'application/pdf' }), f.name);
-  fd.append('_csrf', await client.csrf());
-  return client.request(path, { method: 'POST', body: fd });
-}
+const application = (over: Record<string, string> = {}) =>
+  baseApplication({ idNumber: SEEDED_ID, phone: PHONE, purpose: '了解工程进度', ...over });
+const multipart = postMultipart;
 
 describe('the form challenge', () => {
   test('accepts the right answer before expiry only', () => {
@@ -107,35 +83,8 @@ for (const engine of testEngines()) {
           },
         }),
       );
-      const ts = '2025-01-01T00:00:00Z';
-      const org = (code: string, slug: string, name: string, parent: number | null) =>
-        t.db.kysely
-          .insertInto('organizations')
-          .values({
-            parent_id: parent,
-            code,
-            slug,
-            name,
-            short_name: name,
-            kind: parent ? 'department' : 'government',
-            functions: '',
-            address: '',
-            postcode: '',
-            phone: '',
-            fax: '',
-            email: '',
-            office_hours: '',
-            website: '',
-            leadership: '[]',
-            sort_order: 0,
-            active: 1,
-            created_at: ts,
-            updated_at: ts,
-          })
-          .returning('id')
-          .executeTakeFirstOrThrow();
-      orgId = (await org('R0', 'huli', '湖里区人民政府', null)).id;
-      await org('R1', 'env', '湖里区生态环境局', orgId);
+      orgId = await insertOrganization(t.db.kysely, { code: 'R0', slug: 'huli', name: '湖里区人民政府' });
+      await insertOrganization(t.db.kysely, { code: 'R1', slug: 'env', name: '湖里区生态环境局', parentId: orgId });
       users.officer = await insertStaff(t, 'officer', [{ role: 'disclosure_officer', organizationId: orgId }]);
       officerId = users.officer.id;
       users.officer2 = await insertStaff(t, 'officer2', [{ role: 'disclosure_officer', organizationId: orgId }]);

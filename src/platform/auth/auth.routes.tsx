@@ -6,6 +6,7 @@ import { AppError, ValidationError } from '../errors.js';
 import { formFields } from '../http/forms.js';
 import { consolePage, redirectWithFlash, StaffRouter } from '../http/staff.js';
 import { ErrorSummary, Notice, TextField } from '../render/components.js';
+import { ACCOUNT_LINKS } from '../render/layouts.js';
 import { qrSvg } from '../render/qrcode.js';
 import { RateLimiter } from '../security/rate-limit.js';
 import { clearSessionCookie, currentSession, setSessionCookie } from './auth.middleware.js';
@@ -19,7 +20,7 @@ import {
   signOut,
   verifySignInCode,
 } from './auth.service.js';
-import { ROLE_LABELS } from './permissions.js';
+import { can, ROLE_LABELS } from './permissions.js';
 
 // Only same-site paths under /console are accepted as the place to return to after sign-in.
 function safeNext(v: string | undefined): string {
@@ -196,6 +197,12 @@ export function authRoutes(deps: Deps) {
         <p>
           <a href="/console/account/password">修改密码</a> ｜{' '}
           <a href="/console/account/totp">{s?.totpEnabled ? '两步验证状态' : '启用两步验证'}</a>
+          {ACCOUNT_LINKS.filter((l) => can(p, l.permission)).map((l) => (
+            <>
+              {' ｜ '}
+              <a href={l.href}>{l.label}</a>
+            </>
+          ))}
         </p>
       </>,
     );

@@ -22,6 +22,7 @@ export const CREDIT_CODE_MESSAGES: Record<CreditCodeProblem, string> = {
   format: '统一社会信用代码应为18位，由数字和大写字母组成（不含I、O、S、V、Z）',
   region: '统一社会信用代码第3至8位应为行政区划码（6位数字）',
   checksum: '统一社会信用代码校验位不正确，请核对',
+  org_checksum: '统一社会信用代码第9至17位（组织机构代码）的校验位不正确，请核对',
 };
 
 /**

@@ -3,13 +3,16 @@ import { describe, test } from 'node:test';
 import { z } from 'zod';
 import {
   CREDIT_CODE_ALPHABET,
+  creditCodeCheckChar,
   creditCodeProblem,
   isValidCreditCode,
+  isValidOrgCode,
   isValidResidentId,
   maskAddress,
   maskIdNumber,
   maskName,
   maskPhone,
+  orgCodeCheckChar,
   residentIdBirthDate,
   residentIdProblem,
 } from './identity.js';
@@ -27,6 +30,14 @@ function referenceCreditCheck(first17: string): string {
   let sum = 0;
   for (let i = 0; i < 17; i++) sum += CREDIT_CODE_ALPHABET.indexOf(first17[i]) * (3 ** i % 31);
   return CREDIT_CODE_ALPHABET[(31 - (sum % 31)) % 31];
+}
+// GB 11714-1997: digits and the full Latin alphabet valued by position (A=10 … Z=35), weights 2^(8-i) mod 11,
+// C9 = 11 - (Σ mod 11), 10 → X, 11 → 0.
+function referenceOrgCheck(body8: string): string {
+  let sum = 0;
+  for (let i = 0; i < 8; i++) sum += parseInt(body8[i], 36) * (2 ** (8 - i) % 11);
+  const c = 11 - (sum % 11);
+  return c === 10 ? 'X' : c === 11 ? '0' : String(c);
 }
 
 // A small deterministic generator (mulberry32) so the examples are the same on every run.
@@ -52,7 +63,8 @@ function makeCreditCode(r: () => number): string {
   const pick = () => CREDIT_CODE_ALPHABET[Math.floor(r() * 31)];
   const first17 = ['9', '1', '5', '1', '1'][Math.floor(r() * 5)] + pick() + REGIONS[Math.floor(r() * 8)];
   let body = first17;
-  while (body.length < 17) body += pick();
+  while (body.length < 16) body += pick();
+  body += referenceOrgCheck(body.slice(8, 16));
   return body + referenceCreditCheck(body);
 }
 
@@ -152,6 +164,53 @@ describe('unified social credit code (GB 32100-2015)', () => {
   });
 });
 
+describe('the organization code inside a credit code (GB 11714-1997, positions 9–17)', () => {
+  test('check characters worked by hand, including the X and 0 cases', () => {
+    // 1·3+2·7+3·9+4·10+5·5+6·8+7·4+8·2 = 201; 201 mod 11 = 3; 11 − 3 = 8
+    assert.equal(orgCodeCheckChar('12345678'), '8');
+    // M=22, A=10: 22·3+10·7+2·9+34·10 (Y) = 494; 494 mod 11 = 10; 11 − 10 = 1
+    assert.equal(orgCodeCheckChar('MA2Y0000'), '1');
+    assert.equal(orgCodeCheckChar('00000006'), 'X', '6·2 = 12; 12 mod 11 = 1; 11 − 1 = 10 → X');
+    assert.equal(orgCodeCheckChar('00000000'), '0', 'Σ = 0 → 11 → 0');
+    assert.equal(isValidOrgCode('MA2Y0000-1'), true);
+    assert.equal(isValidOrgCode('MA2Y00001'), true);
+    assert.equal(isValidOrgCode('MA2Y0000-2'), false);
+    assert.equal(isValidOrgCode('00000006-X'), true);
+  });
+
+  test('the example printed in GB 32100-2015 is valid inside and out', () => {
+    assert.equal(orgCodeCheckChar('M000100Y'), '4');
+    assert.equal(creditCodeProblem('91350100M000100Y43'), null);
+  });
+
+  test('real-shaped codes: right inside and out is valid; a wrong inner check with a right outer one is refused', () => {
+    const first17 = `91350200MA2Y0000${referenceOrgCheck('MA2Y0000')}`;
+    assert.equal(first17.slice(8), 'MA2Y00001');
+    assert.equal(creditCodeProblem(first17 + referenceCreditCheck(first17)), null);
+    for (const wrong of '023456789X') {
+      const bad17 = `91350200MA2Y0000${wrong}`;
+      assert.equal(creditCodeProblem(bad17 + referenceCreditCheck(bad17)), 'org_checksum', bad17);
+    }
+    // 913501000000000152: 00000001 → Σ = 2 → check 9, not 5; its outer check character is right.
+    assert.equal(creditCodeCheckChar('91350100000000015'), '2');
+    assert.equal(creditCodeProblem('913501000000000152'), 'org_checksum');
+    assert.equal(creditCodeProblem('91350100000000019E'), null, 'the same code with the right inner check');
+  });
+
+  test('200 generated codes: every other inner check character is refused, even with a recomputed outer one', () => {
+    const r = rng(11714);
+    for (let i = 0; i < 200; i++) {
+      const code = makeCreditCode(r);
+      assert.equal(creditCodeProblem(code), null, code);
+      for (const wrong of '0123456789X') {
+        if (wrong === code[16]) continue;
+        const bad17 = code.slice(0, 16) + wrong;
+        assert.equal(creditCodeProblem(bad17 + referenceCreditCheck(bad17)), 'org_checksum', bad17);
+      }
+    }
+  });
+});
+
 describe('zod refinements', () => {
   const schema = z
     .object({ idType: z.enum(['resident_id', 'passport']), idNumber: z.string(), creditCode: z.string() })
@@ -165,6 +224,12 @@ describe('zod refinements', () => {
     assert.equal(r.success, false);
     assert.deepEqual(r.error?.issues[0].path, ['idNumber']);
     assert.match(r.error?.issues[0].message ?? '', /校验位/);
+  });
+
+  test('an organization code that does not check gives its own message', () => {
+    const r = schema.safeParse({ idType: 'passport', idNumber: 'E12345678', creditCode: '913501000000000152' });
+    assert.equal(r.success, false);
+    assert.match(r.error?.issues[0].message ?? '', /第9至17位（组织机构代码）的校验位不正确/);
   });
 
   test('a passport number is not checked as a resident id; a bad credit code is', () => {

@@ -1,6 +1,7 @@
 /**
- * Identifiers of people and organizations: the resident identity number (公民身份号码, GB 11643-1999) and the
- * unified social credit code (统一社会信用代码, GB 32100-2015) — check digits and shape — and the masking used
+ * Identifiers of people and organizations: the resident identity number (公民身份号码, GB 11643-1999), the
+ * unified social credit code (统一社会信用代码, GB 32100-2015) and the organization code inside it (组织机构代码,
+ * GB 11714-1997) — check digits and shape — and the masking used
  * wherever personal data is shown in a list.
  */
 
@@ -88,7 +89,28 @@ export function creditCodeCheckChar(first17: string): string {
   return CREDIT_CODE_ALPHABET[(31 - (sum % 31)) % 31];
 }
 
-export type CreditCodeProblem = 'format' | 'region' | 'checksum';
+// GB 11714-1997 (全国组织机构代码编制规则): an 8-character body, digits 0–9 and letters A–Z valued 10–35 (the
+// full Latin alphabet of that standard, not GB 32100's 31 characters), weights 2^(8-i) mod 11, and a check
+// character C9 = 11 - (Σ mod 11): 10 is written X, 11 is written 0.
+const ORG_CODE_WEIGHTS = [3, 7, 9, 10, 5, 8, 4, 2] as const;
+const ORG_CODE_VALUES = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ';
+
+/** The GB 11714 check character (0–9 or X) of an 8-character organization code body. */
+export function orgCodeCheckChar(body8: string): string {
+  if (!/^[0-9A-Z]{8}$/.test(body8)) throw new Error('orgCodeCheckChar needs 8 characters 0-9/A-Z');
+  let sum = 0;
+  for (let i = 0; i < 8; i++) sum += ORG_CODE_VALUES.indexOf(body8[i]) * ORG_CODE_WEIGHTS[i];
+  const c = 11 - (sum % 11);
+  return c === 10 ? 'X' : c === 11 ? '0' : String(c);
+}
+
+/** True for a 9-character organization code (GB 11714, without the hyphen) whose check character is right. */
+export function isValidOrgCode(input: string): boolean {
+  const code = input.replace(/[\s-]+/g, '').toUpperCase();
+  return /^[0-9A-Z]{8}[0-9X]$/.test(code) && orgCodeCheckChar(code.slice(0, 8)) === code[8];
+}
+
+export type CreditCodeProblem = 'format' | 'region' | 'checksum' | 'org_checksum';
 
 /** Normalises what people type: spaces removed, upper case. */
 export function normalizeCreditCode(input: string): string {
@@ -97,8 +119,10 @@ export function normalizeCreditCode(input: string): string {
 
 /**
  * Checks an 18-character unified social credit code: every character in the official alphabet, the
- * registration authority and category (positions 1–2) alphanumeric, the division code (3–8) six digits, and the
- * GB 32100 check character. Returns null when valid.
+ * registration authority and category (positions 1–2) alphanumeric, the division code (3–8) six digits, the
+ * GB 32100 check character (18), and the organization code inside it (positions 9–17, GB 11714: its own check
+ * character at 17). The outer check comes first, so a typo anywhere is `checksum`; `org_checksum` is a code
+ * whose outer check holds but whose organization code does not — made up, or miscomputed. Null when valid.
  */
 export function creditCodeProblem(input: string): CreditCodeProblem | null {
   const code = normalizeCreditCode(input);
@@ -106,6 +130,7 @@ export function creditCodeProblem(input: string): CreditCodeProblem | null {
   for (const ch of code) if (!CREDIT_CODE_ALPHABET.includes(ch)) return 'format';
   if (!/^\d{6}$/.test(code.slice(2, 8))) return 'region';
   if (creditCodeCheckChar(code.slice(0, 17)) !== code[17]) return 'checksum';
+  if (orgCodeCheckChar(code.slice(8, 16)) !== code[16]) return 'org_checksum';
   return null;
 }
 

@@ -216,6 +216,10 @@ export const CONSOLE_NAV: ConsoleNavEntry[] = [
   { label: '我的账户', href: '/console/account', permission: 'account.manage_own' },
 ];
 
+// Links on the user's own account page (/console/account) that feature modules add (e.g. the officer's
+// deadline calendar feed); each shows only to those who hold its permission.
+export const ACCOUNT_LINKS: ConsoleNavEntry[] = [];
+
 export interface ConsolePageProps {
   title: string;
   site: SiteInfo;

@@ -53,11 +53,15 @@ export function QueuesPage(p: {
         />
         <button type="submit">筛选</button>
       </form>
-      {p.canManage ? (
-        <p>
-          <a href="/console/requests/new">登记当面、邮寄、传真或电子邮件收到的申请</a>
-        </p>
-      ) : null}
+      <p>
+        {p.canManage ? (
+          <>
+            <a href="/console/requests/new">登记当面、邮寄、传真或电子邮件收到的申请</a>
+            {' ｜ '}
+          </>
+        ) : null}
+        <a href="/console/account/deadline-feed">在日历软件中订阅我承办申请的答复期限（iCalendar）</a>
+      </p>
       <nav aria-label="队列">
         <ul class="inline-list">
           {(Object.keys(QUEUES) as QueueName[]).map((q) => (
@@ -394,6 +398,11 @@ export function RequestPage(p: {
                 </div>
               </ActionForm>
               <ActionForm id={id} action="transfer" title="转送其他机关" csrf={p.csrf}>
+                <p class="hint">
+                  {clock.state === 'running'
+                    ? '接收机关以转送之日为收到申请之日，答复期限自次日起重新计算 20 个工作日；本机关已批准的延长不再适用。'
+                    : '暂停计时期间（等待补正、征求意见或缴费）不能转送，请先结束暂停。'}
+                </p>
                 <SelectField
                   name="organizationId"
                   label="接收机关"
@@ -421,6 +430,17 @@ export function RequestPage(p: {
           </ActionForm>
           <ActionForm id={id} action="note" title="添加备注" csrf={p.csrf}>
             <TextArea name="internalNote" label="备注（内部）" rows={2} />
+          </ActionForm>
+          <ActionForm
+            id={id}
+            action="query-code"
+            title="重新生成查询码"
+            csrf={p.csrf}
+            button="重新生成查询码（原查询码立即失效）"
+          >
+            <p class="hint">
+              申请人遗失查询码时使用：请先核对申请人的身份证件（法人或其他组织核对相关证明）。新查询码只显示一次，可打印或下载受理回执交给申请人；本操作记入审计日志，并以邮件告知申请人（邮件不含查询码）。
+            </p>
           </ActionForm>
         </section>
       ) : null}

@@ -45,6 +45,9 @@ export function DeadlineFeedPage(p: {
           </button>
         </form>
       ) : null}
+      <p>
+        <a href="/console/requests">返回依申请公开办理队列</a> ｜ <a href="/console/account">我的账户</a>
+      </p>
     </>
   );
 }

@@ -1,18 +1,34 @@
-import { CsrfField } from '../../../platform/render/components.js';
+import { CsrfField, Pager, TextField } from '../../../platform/render/components.js';
+import type { FeedLink } from '../../../platform/render/layouts.js';
 import type { Organization } from '../../organizations/organizations.service.js';
-import type { LogEntry } from '../requests-log.service.js';
+import { LOG_QUERY_MAX, type LogPage, logHref } from '../requests-log.service.js';
 
 /** The public log of one agency: no personal data, only what was asked and how it was answered. */
-export function PublicLogPage(p: { org: Organization; entries: LogEntry[] }) {
+export function PublicLogPage(p: { log: LogPage; feeds: FeedLink[] }) {
+  const { org, entries, q, page, pages, total } = p.log;
   return (
     <>
-      <h1>{p.org.name}依申请公开目录</h1>
+      <h1>{org.name}依申请公开目录</h1>
       <p>
         以下为本机关已作出答复、且申请人同意公开的政府信息公开申请办理情况。为保护申请人隐私，不显示申请人的任何个人信息。
-        如需申请公开政府信息，请<a href={`/org/${p.org.slug}/requests/new`}>在线提交申请</a>。
+        如需申请公开政府信息，请<a href={`/org/${org.slug}/requests/new`}>在线提交申请</a>。
       </p>
-      {p.entries.length === 0 ? (
-        <p>暂无可公开的申请办理情况。</p>
+      <form method="get" action={`/org/${org.slug}/requests/log`} class="filters">
+        <TextField
+          name="q"
+          label="关键词"
+          value={q}
+          maxlength={LOG_QUERY_MAX}
+          hint="在申请公开的信息和受理编号中查找，多个关键词以空格分隔"
+        />
+        <button type="submit">搜索</button>
+      </form>
+      <p class="meta" id="log-summary">
+        {q ? `与“${q}”相关的申请 ${total} 件` : `共 ${total} 件`}
+        {pages > 1 ? `，第 ${page} / ${pages} 页` : ''}。{q ? <a href={logHref(org.slug)}>查看全部</a> : null}
+      </p>
+      {entries.length === 0 ? (
+        <p>{q ? '没有找到相关的申请办理情况。' : '暂无可公开的申请办理情况。'}</p>
       ) : (
         <table class="table">
           <caption class="visually-hidden">依申请公开办理情况</caption>
@@ -26,7 +42,7 @@ export function PublicLogPage(p: { org: Organization; entries: LogEntry[] }) {
             </tr>
           </thead>
           <tbody>
-            {p.entries.map((e) => (
+            {entries.map((e) => (
               <tr>
                 <td>{e.trackingNumber}</td>
                 <td>{e.receivedOn}</td>
@@ -38,6 +54,21 @@ export function PublicLogPage(p: { org: Organization; entries: LogEntry[] }) {
           </tbody>
         </table>
       )}
+      <Pager
+        prevHref={page > 1 ? logHref(org.slug, { q, page: page - 1 }) : undefined}
+        nextHref={page < pages ? logHref(org.slug, { q, page: page + 1 }) : undefined}
+      />
+      <p class="feed-links">
+        订阅：
+        {p.feeds.map((f, i) => (
+          <>
+            {i > 0 ? ' ｜ ' : ''}
+            <a href={f.href} type={f.type}>
+              {f.title}
+            </a>
+          </>
+        ))}
+      </p>
     </>
   );
 }

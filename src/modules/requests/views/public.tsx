@@ -276,7 +276,9 @@ export function SubmittedPage(p: {
         ) : null}
       </dl>
       <Notice kind="warning">
-        <p>请立即记下或截图保存查询码。为保护您的信息，查询码只显示这一次，我们不保存它的原文，无法找回。</p>
+        <p>
+          请立即记下或截图保存查询码。为保护您的信息，查询码只显示这一次，我们不保存它的原文，无法找回；遗失的，可持本人身份证件向受理机关申请重新生成，原查询码随即失效。
+        </p>
       </Notice>
       <p>
         <a href="/requests/status">查询办理进度</a>
@@ -340,6 +342,7 @@ const PUBLIC_EVENTS = new Set([
   'delivered',
   'closed',
   'withdrawn',
+  'query_code_reissued',
 ]);
 
 export function publicTimeline(v: ApplicantView) {

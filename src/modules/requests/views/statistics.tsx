@@ -142,6 +142,10 @@ export function StatisticsPage(p: {
               </tbody>
             </table>
           </div>
+          <p class="hint" id="table4-rule">
+            表四统计口径：本年内提起的，以及以前年度提起、本年初尚未审结的政府信息公开行政复议、行政诉讼案件，每件计一次；按截至{' '}
+            {s.year} 年 12 月 31 日的结果分列，届时尚未审结的计入“尚未审结”，并在下一年度继续统计。
+          </p>
           <p>
             <a
               href={`/api/v1/statistics/requests?year=${s.year}${s.organization ? `&organization=${s.organization.slug}` : ''}${s.includesSubordinates ? '&subordinates=true' : ''}`}
