@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { type Context, Hono } from 'hono';
 import { raw } from 'hono/html';
 import { z } from 'zod';
-import { notModified } from '../../platform/api/http.js';
+import { latest, notModified } from '../../platform/api/http.js';
 import { ApiRouter } from '../../platform/api/router.js';
 import { can } from '../../platform/auth/permissions.js';
 import type { AppEnv, Deps } from '../../platform/context.js';
@@ -12,6 +12,7 @@ import { addPortalNav, cachedPage, portalPage } from '../../platform/http/portal
 import { actorOf, consolePage, redirectWithFlash, StaffRouter } from '../../platform/http/staff.js';
 import { CONSOLE_NAV } from '../../platform/render/layouts.js';
 import { beijingDate } from '../../platform/time.js';
+import { beijingMidnight, setValidityProvider, type Validity, validitySchema } from '../api/document-validity.js';
 import { escapeXml } from '../feeds/xml.js';
 import { portalOrg } from '../organizations/organizations.routes.js';
 import { orgTree, publicOrganization } from '../organizations/organizations.service.js';
@@ -39,6 +40,7 @@ import { POLICY_TYPES } from './policies.schema.js';
 import {
   type PolicyDetail,
   policyDetail,
+  type StatusView,
   recordRelation,
   registerPolicyHooks,
   savePolicy,
@@ -88,6 +90,17 @@ export function registerPolicies() {
     }
     return d;
   };
+  setValidityProvider(async (deps, item) => {
+    const policy = await repo.findPolicyByItem(deps.db.kysely, item.id);
+    if (!policy) return null;
+    const s = await statusView(deps.db.kysely, policy, deps.clock());
+    return {
+      validity: validityView(s, deps.config.publicBaseUrl),
+      // The day the status took effect (no write when it is the calendar that changed it), or the last write
+      // to the row (a relation recorded today with an earlier date, a status recorded by the job).
+      effectiveAt: latest(s.since && s.status !== 'pending' ? beijingMidnight(s.since) : null, policy.updated_at),
+    };
+  });
   addItemPageSection('policies.banner', 'top', 10, async (deps, item) => {
     const d = await detailOf(deps, item);
     return d ? StatusBanner({ s: d.status }) : null;
@@ -108,6 +121,28 @@ export function registerPolicies() {
     const d = await consoleSectionData(deps, item.id);
     return d ? ConsoleSection({ d, csrf: csrf ?? '' }) : null;
   });
+}
+
+/** The status and banner of a document as the API answers them (GET /policies/{id}, GET /documents/{id}). */
+export function validityView(s: StatusView, base: string): Validity {
+  return {
+    status: s.status,
+    label: s.label,
+    since: s.since,
+    banner: s.banner
+      ? {
+          text: `本文件${s.label}，自 ${s.since} 起${s.status === 'amended' ? '按修改后的规定执行' : '不再执行'}。`,
+          by: s.by
+            ? {
+                id: s.by.id,
+                title: s.by.title,
+                doc_number: s.by.docNumber,
+                url: `${base}${itemHref(s.by.orgSlug, s.by.itemId)}`,
+              }
+            : null,
+        }
+      : null,
+  };
 }
 
 async function interpretationPageData(deps: Deps, itemId: number) {
@@ -652,21 +687,6 @@ const orgRef = z
   .regex(/^([1-9]\d{0,9}|[a-z0-9][a-z0-9-]{0,63})$/, '机构须为编号或英文简称（slug）。')
   .describe('机构编号或英文简称（slug），含下级机构');
 
-const statusSchema = z.object({
-  status: z
-    .enum(POLICY_STATUSES)
-    .describe('效力状态：pending 尚未施行，in_force 有效，amended 已修订，abolished 已废止，expired 已失效'),
-  label: z.string(),
-  since: z.string().nullable().describe('该状态自何日起（YYYY-MM-DD）'),
-  banner: z
-    .object({
-      text: z.string().describe('原文件页面顶部标注的文字'),
-      by: z.object({ id: z.number(), title: z.string(), doc_number: z.string(), url: z.string() }).nullable(),
-    })
-    .nullable()
-    .describe('文件不再完全有效时的标注（与网页顶部的标注相同）；有效时为 null'),
-});
-
 const policySummary = z.object({
   id: z.number(),
   document_id: z.number().describe('对应的信息编号（/api/v1/documents/{id}）'),
@@ -779,7 +799,7 @@ export function policyApiRoutes(deps: Deps) {
           description: '政策文件',
           schema: policySummary.omit({ status: true }).extend({
             issuers: z.array(z.string()).describe('发文机关，主办在前'),
-            status: statusSchema,
+            status: validitySchema,
             relations: z.array(
               z.object({
                 kind: z.enum(RELATION_KINDS),
@@ -809,10 +829,6 @@ export function policyApiRoutes(deps: Deps) {
         .where('item_id', '=', item.id)
         .where('version', '=', item.published_version)
         .executeTakeFirst();
-      const s = d.status;
-      const bannerText = s.banner
-        ? `本文件${s.label}，自 ${s.since} 起${s.status === 'amended' ? '按修改后的规定执行' : '不再执行'}。`
-        : '';
       const interps = (await irepo.ofPolicy(k, row.id)).filter((x) => x.published_version > 0 && !x.withdrawn);
       const tInfo = await Promise.all(interps.map((x) => irepo.find(k, x.id)));
       return {
@@ -829,24 +845,7 @@ export function policyApiRoutes(deps: Deps) {
           valid_until: row.valid_until,
           url: `${base}${itemHref(org.slug, item.id)}`,
           issuers: d.issuers,
-          status: {
-            status: s.status,
-            label: s.label,
-            since: s.since,
-            banner: s.banner
-              ? {
-                  text: bannerText,
-                  by: s.by
-                    ? {
-                        id: s.by.id,
-                        title: s.by.title,
-                        doc_number: s.by.docNumber,
-                        url: `${base}${itemHref(s.by.orgSlug, s.by.itemId)}`,
-                      }
-                    : null,
-                }
-              : null,
-          },
+          status: validityView(d.status, base),
           relations: d.relations.map((r) => ({
             kind: r.kind,
             direction: r.direction,
