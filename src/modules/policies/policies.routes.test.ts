@@ -110,6 +110,45 @@ for (const engine of testEngines()) {
         headers: { 'if-none-match': res.headers.get('etag')! },
       });
       assert.equal(again.status, 304);
+      assert.match(res.headers.get('content-type') ?? '', /^application\/rss\+xml/);
+      // Each entry is one status change: a unique, stable guid.
+      const guids = items.map((i) => childText(i, 'guid'));
+      assert.equal(new Set(guids).size, guids.length);
+    });
+
+    test('the same feed in Atom, well-formed, announced on the library page with rel=alternate', async () => {
+      for (const path of ['/org/wenti/policies/ended.atom', '/policies/ended.atom']) {
+        const res = await client.get(path);
+        assert.equal(res.status, 200);
+        assert.match(res.headers.get('content-type') ?? '', /^application\/atom\+xml/);
+        const feed = parseXml(await res.text());
+        assert.equal(feed.name, 'feed');
+        assert.equal(feed.attrs.xmlns, 'http://www.w3.org/2005/Atom');
+        assert.equal(childText(feed, 'id'), `http://gk.test${path}`);
+        assert.ok(childText(feed, 'updated'));
+        const entries = childrenNamed(feed, 'entry');
+        const mine = entries.filter((e) => /【已废止】湖里区文化产业扶持办法/.test(childText(e, 'title') ?? ''));
+        assert.equal(mine.length, 1);
+        assert.match(childText(mine[0], 'summary') ?? '', /自 2026-11-21 起已废止/);
+        assert.match(childText(mine[0], 'id') ?? '', /^http:\/\/gk\.test\/org\/wenti\/items\/\d+#status-change-\d+$/);
+        assert.match(childText(mine[0], 'updated') ?? '', /^\d{4}-\d\d-\d\dT/);
+        const ids = entries.map((e) => childText(e, 'id'));
+        assert.equal(new Set(ids).size, ids.length);
+        const again = await client.request(path, { headers: { 'if-none-match': res.headers.get('etag')! } });
+        assert.equal(again.status, 304);
+      }
+      // The RSS of the district validates as XML too.
+      const rss = parseXml(await (await client.get('/policies/ended.xml')).text());
+      assert.equal(rss.name, 'rss');
+      for (const path of ['/org/wenti/policies', '/policies']) {
+        const html = await (await client.get(path)).text();
+        assert.ok(
+          html.includes(`<link rel="alternate" type="application/atom+xml" title="废止、失效的政策文件（Atom）" href="${path}/ended.atom"`),
+          `${path} announces the Atom feed`,
+        );
+        assert.ok(html.includes(`type="application/rss+xml" title="废止、失效的政策文件（RSS）" href="${path}/ended.xml"`));
+        assert.ok(html.includes(`<a href="${path}/ended.atom">Atom</a>`));
+      }
     });
 
     test('the API answers a policy with its status banner, relations and interpretations', async () => {

@@ -13,7 +13,7 @@ import { actorOf, consolePage, redirectWithFlash, StaffRouter } from '../../plat
 import { CONSOLE_NAV } from '../../platform/render/layouts.js';
 import { beijingDate } from '../../platform/time.js';
 import { beijingMidnight, setValidityProvider, type Validity, validitySchema } from '../api/document-validity.js';
-import { escapeXml } from '../feeds/xml.js';
+import { type FeedDoc, type FeedEntry, renderAtom, renderRss } from '../feeds/feeds.service.js';
 import { portalOrg } from '../organizations/organizations.routes.js';
 import { orgTree, publicOrganization } from '../organizations/organizations.service.js';
 import { addItemPageSection, type ItemRef } from '../publishing/item-sections.js';
@@ -236,18 +236,18 @@ function libraryValues(c: C) {
   };
 }
 
-async function endedFeedXml(
+/** The feed of ended (abolished, expired) documents, one entry per recorded change, newest first. */
+async function endedFeed(
   deps: Deps,
   organizationId: number | undefined,
   title: string,
   htmlPath: string,
-  selfPath: string,
-) {
+): Promise<FeedDoc> {
   const tree = await orgTree(deps);
   const ids = organizationId ? subtree(tree, organizationId) : undefined;
   const rows = await repo.endedChanges(deps.db.kysely, ids, 50);
   const base = deps.config.publicBaseUrl;
-  const items = [];
+  const entries: FeedEntry[] = [];
   for (const r of rows) {
     const note = await statusNote(deps.db.kysely, {
       status: r.to_status as PolicyStatus,
@@ -255,18 +255,36 @@ async function endedFeedXml(
       byPolicyId: r.by_policy_id,
     });
     const link = `${base}${itemHref(r.org_slug, r.item_id)}`;
-    items.push(
-      `<item><title>${escapeXml(`【${POLICY_STATUS_LABELS[r.to_status as PolicyStatus]}】${r.title}`)}</title><link>${escapeXml(link)}</link><guid isPermaLink="false">${escapeXml(`policy-status-${r.id}`)}</guid><pubDate>${new Date(r.recorded_at).toUTCString()}</pubDate><description>${escapeXml([note, r.doc_number ? `文号：${r.doc_number}` : '', r.org_name].filter(Boolean).join('\n'))}</description></item>`,
-    );
+    entries.push({
+      id: `${link}#status-change-${r.id}`,
+      title: `【${POLICY_STATUS_LABELS[r.to_status as PolicyStatus]}】${r.title}`,
+      link,
+      summary: [note, r.doc_number ? `文号：${r.doc_number}` : '', r.org_name].filter(Boolean).join('\n'),
+      published: r.recorded_at,
+      updated: r.recorded_at,
+    });
   }
-  const xml = `<?xml version="1.0" encoding="UTF-8"?>\n<rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom"><channel><title>${escapeXml(title)}</title><link>${escapeXml(base + htmlPath)}</link><description>${escapeXml(`${title}：废止、失效文件的通告`)}</description><language>zh-CN</language><atom:link href="${escapeXml(base + selfPath)}" rel="self" type="application/rss+xml"/>${rows[0] ? `<lastBuildDate>${new Date(rows[0].recorded_at).toUTCString()}</lastBuildDate>` : ''}${items.join('')}</channel></rss>`;
-  return { xml, lastModified: rows[0]?.recorded_at ?? null };
+  const org = organizationId ? tree.byId.get(organizationId) : undefined;
+  return {
+    title,
+    description: `${title}：废止、失效文件的通告`,
+    htmlUrl: base + htmlPath,
+    author: org?.name ?? deps.config.site.name,
+    lastModified: rows[0]?.recorded_at ?? null,
+    // Atom needs an `updated` even when empty: the organization's (or the newest organization's) last change.
+    fallbackUpdated: org?.updatedAt ?? tree.all.reduce((m, o) => (o.updatedAt > m ? o.updatedAt : m), ''),
+    entries,
+  };
 }
 
-function serveFeed(c: C, feed: { xml: string; lastModified: string | null }) {
-  const etag = `"${createHash('sha256').update(feed.xml).digest('base64url').slice(0, 27)}"`;
+const FEED_TYPES = { rss: 'application/rss+xml', atom: 'application/atom+xml' } as const;
+
+function serveFeed(c: C, deps: Deps, feed: FeedDoc, format: 'rss' | 'atom') {
+  const self = deps.config.publicBaseUrl + new URL(c.req.url).pathname;
+  const xml = format === 'rss' ? renderRss(feed, self) : renderAtom(feed, self);
+  const etag = `"${createHash('sha256').update(xml).digest('base64url').slice(0, 27)}"`;
   const headers: Record<string, string> = {
-    'Content-Type': 'application/rss+xml; charset=utf-8',
+    'Content-Type': `${FEED_TYPES[format]}; charset=utf-8`,
     'Cache-Control': 'public, no-cache',
     ETag: etag,
   };
@@ -279,7 +297,7 @@ function serveFeed(c: C, feed: { xml: string; lastModified: string | null }) {
     )
   )
     return c.body(null, 304, headers);
-  return c.body(feed.xml, 200, headers);
+  return c.body(xml, 200, headers);
 }
 
 /** Public pages: the policy library of an organization and of the district, the feed of ended documents, transcripts. */
@@ -303,6 +321,10 @@ export function policyPublicRoutes(deps: Deps) {
     const action = org ? `/org/${org.slug}/policies` : '/policies';
     return portalPage(c, deps, {
       title: org ? `${org.name}政策文件库` : '政策文件库',
+      feeds: [
+        { title: '废止、失效的政策文件（RSS）', href: `${action}/ended.xml`, type: 'application/rss+xml' },
+        { title: '废止、失效的政策文件（Atom）', href: `${action}/ended.atom`, type: 'application/atom+xml' },
+      ],
       org: org ? portalOrg(org) : undefined,
       crumbs: [
         { label: '首页', href: '/' },
@@ -319,6 +341,7 @@ export function policyPublicRoutes(deps: Deps) {
           values={v}
           facets={r.facets}
           feedHref={`${action}/ended.xml`}
+          atomHref={`${action}/ended.atom`}
         />
       ),
     });
@@ -328,22 +351,19 @@ export function policyPublicRoutes(deps: Deps) {
   app.get('/org/:slug/policies', (c) =>
     cachedPage(c, async () => library(c, await publicOrganization(deps, c.req.param('slug')))),
   );
-  app.get('/policies/ended.xml', async (c) =>
-    serveFeed(c, await endedFeedXml(deps, undefined, '废止、失效的政策文件', '/policies', '/policies/ended.xml')),
-  );
-  app.get('/org/:slug/policies/ended.xml', async (c) => {
-    const org = await publicOrganization(deps, c.req.param('slug'));
-    return serveFeed(
-      c,
-      await endedFeedXml(
-        deps,
-        org.id,
-        `${org.name} - 废止、失效的政策文件`,
-        `/org/${org.slug}/policies`,
-        `/org/${org.slug}/policies/ended.xml`,
-      ),
+  for (const [format, ext] of [
+    ['rss', 'xml'],
+    ['atom', 'atom'],
+  ] as const) {
+    app.get(`/policies/ended.${ext}`, async (c) =>
+      serveFeed(c, deps, await endedFeed(deps, undefined, '废止、失效的政策文件', '/policies'), format),
     );
-  });
+    app.get(`/org/:slug/policies/ended.${ext}`, async (c) => {
+      const org = await publicOrganization(deps, c.req.param('slug'));
+      const feed = await endedFeed(deps, org.id, `${org.name} - 废止、失效的政策文件`, `/org/${org.slug}/policies`);
+      return serveFeed(c, deps, feed, format);
+    });
+  }
 
   app.get('/org/:slug/interpretations/:id/transcript', (c) =>
     cachedPage(c, async () => {

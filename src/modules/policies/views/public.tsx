@@ -192,6 +192,7 @@ export function LibraryPage(p: {
   values: Record<string, string>;
   facets: { issuers: string[]; themes: string[]; years: number[] };
   feedHref?: string;
+  atomHref?: string;
 }) {
   const v = p.values;
   const qs = (page: number) => {
@@ -254,7 +255,13 @@ export function LibraryPage(p: {
         {p.feedHref ? (
           <>
             {' ｜ '}
-            <a href={p.feedHref}>订阅废止、失效文件（RSS）</a>
+            订阅废止、失效文件：<a href={p.feedHref}>RSS</a>
+            {p.atomHref ? (
+              <>
+                {' '}
+                <a href={p.atomHref}>Atom</a>
+              </>
+            ) : null}
           </>
         ) : null}
       </p>
