@@ -29,6 +29,7 @@ import {
 import {
   acceptWaiver,
   attachMedia,
+  draftInterpretation,
   registerInterpretationHooks,
   relatedInterpretations,
   saveInterpretation,
@@ -529,6 +530,21 @@ export function policyConsoleRoutes(deps: Deps) {
       throw e;
     }
     return redirectWithFlash(c, `/console/items/${row.item_id}`, '关系已登记，相关文件的效力状态已更新。');
+  });
+
+  staff.post('/console/policies/:id/interpretations', 'interpretation.edit', async (c) => {
+    const id = idOf(c);
+    const row = await policyItem(id);
+    const f = await formFields(c);
+    let itemId: number;
+    try {
+      itemId = await draftInterpretation(deps, p(c), actorOf(c), id, f.form ?? '');
+    } catch (e) {
+      if (e instanceof ValidationError)
+        return redirectWithFlash(c, `/console/items/${row.item_id}`, `未能创建解读：${Object.values(e.fields).join(' ')}`);
+      throw e;
+    }
+    return redirectWithFlash(c, `/console/items/${itemId}`, '解读草稿已创建，并已关联本政策文件。请撰写正文后报送审核。');
   });
 
   staff.post('/console/policies/:id/waiver', 'policy.edit', async (c) => {

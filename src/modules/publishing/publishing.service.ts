@@ -154,7 +154,11 @@ export async function createDraft(
   actor: Actor,
   organizationId: number,
   raw: unknown,
-  opts: { sourceRef?: string } = {},
+  opts: {
+    sourceRef?: string;
+    /** More work inside the draft's transaction (e.g. policies links the new draft to a policy as its interpretation). */
+    inTransaction?: (trx: Kysely<Database>, itemId: number) => Promise<void>;
+  } = {},
 ): Promise<number> {
   const tree = await orgTree(deps);
   const org = tree.byId.get(organizationId);
@@ -220,6 +224,7 @@ export async function createDraft(
       },
       now,
     );
+    if (opts.inTransaction) await opts.inTransaction(trx, id);
     return id;
   });
 }
