@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { registerScope } from '../../platform/api/registry.js';
 import { COLUMN_KINDS } from '../directory/directory.standard.js';
-import { validitySchema } from './document-validity.js';
 import { STATUS_LABELS, THEMES, WITHDRAWAL_REASONS } from '../publishing/publishing.schema.js';
+import { validitySchema } from './document-validity.js';
 
 // The v1 API's schemas: what each query accepts and what each answer contains. The routes validate and
 // serialize with them, and the OpenAPI document is generated from them. Named ones (`.meta({ id })`)

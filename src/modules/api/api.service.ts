@@ -20,8 +20,8 @@ import {
   toSearchHit,
 } from './api.mappers.js';
 import * as repo from './api.repository.js';
-import { validityOf } from './document-validity.js';
 import type { documentsQuery, searchQuery } from './api.schema.js';
+import { validityOf } from './document-validity.js';
 
 // What the v1 routes answer: public reads of organizations, columns and published items, search, and
 // drafts through staff tokens. Each read returns its data and the instant of the last change it shows

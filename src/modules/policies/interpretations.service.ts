@@ -138,7 +138,8 @@ export async function draftInterpretation(
   const now = deps.clock();
   const ts = now.toISOString();
   const suffix = INTERPRETATION_FORMS[f];
-  const name = pItem.title.length + suffix.length + 2 > 200 ? `${pItem.title.slice(0, 197 - suffix.length)}…` : pItem.title;
+  const name =
+    pItem.title.length + suffix.length + 2 > 200 ? `${pItem.title.slice(0, 197 - suffix.length)}…` : pItem.title;
   const title = `《${name}》${suffix}`;
   return createDraft(
     deps,

@@ -144,10 +144,14 @@ for (const engine of testEngines()) {
       for (const path of ['/org/wenti/policies', '/policies']) {
         const html = await (await client.get(path)).text();
         assert.ok(
-          html.includes(`<link rel="alternate" type="application/atom+xml" title="废止、失效的政策文件（Atom）" href="${path}/ended.atom"`),
+          html.includes(
+            `<link rel="alternate" type="application/atom+xml" title="废止、失效的政策文件（Atom）" href="${path}/ended.atom"`,
+          ),
           `${path} announces the Atom feed`,
         );
-        assert.ok(html.includes(`type="application/rss+xml" title="废止、失效的政策文件（RSS）" href="${path}/ended.xml"`));
+        assert.ok(
+          html.includes(`type="application/rss+xml" title="废止、失效的政策文件（RSS）" href="${path}/ended.xml"`),
+        );
         assert.ok(html.includes(`<a href="${path}/ended.atom">Atom</a>`));
       }
     });
@@ -240,7 +244,10 @@ for (const engine of testEngines()) {
         assert.ok(page.includes(`>${label}</button>`), label);
       assert.ok(page.includes(`action="/console/policies/${pol.policyId}/interpretations"`));
 
-      const before = await k.selectFrom('items').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+      const before = await k
+        .selectFrom('items')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirstOrThrow();
       const res = await c.post(`/console/policies/${pol.policyId}/interpretations`, { form: 'video' });
       assert.equal(res.status, 303);
       const m = /^\/console\/items\/(\d+)$/.exec(res.headers.get('location') ?? '');
@@ -253,7 +260,11 @@ for (const engine of testEngines()) {
       assert.equal(item.column_id, policyItem.column_id);
       assert.equal(item.title, '《湖里区非遗保护办法》视频解读');
       assert.equal(item.drafted_by, u.id);
-      const interp = await k.selectFrom('interpretations').selectAll().where('item_id', '=', newId).executeTakeFirstOrThrow();
+      const interp = await k
+        .selectFrom('interpretations')
+        .selectAll()
+        .where('item_id', '=', newId)
+        .executeTakeFirstOrThrow();
       assert.equal(interp.form, 'video');
       assert.equal(interp.responsible_organization_id, drafting.id);
       const links = await k
@@ -268,17 +279,25 @@ for (const engine of testEngines()) {
         .where('entity_type', '=', 'interpretation')
         .where('entity_id', '=', String(interp.id))
         .execute();
-      assert.deepEqual(audit.map((a) => a.action), ['interpretation.create']);
+      assert.deepEqual(
+        audit.map((a) => a.action),
+        ['interpretation.create'],
+      );
       // The draft's page says what it interprets; the policy's page lists it.
       const draftPage = await (await c.get(`/console/items/${newId}`)).text();
       assert.match(draftPage, /解读形式：视频解读；解读的文件：《湖里区非遗保护办法》/);
-      assert.ok((await (await c.get(`/console/items/${pol.itemId}`)).text()).includes(`href="/console/items/${newId}"`));
+      assert.ok(
+        (await (await c.get(`/console/items/${pol.itemId}`)).text()).includes(`href="/console/items/${newId}"`),
+      );
 
       // An unknown form: refused, nothing created.
       const bad = await c.post(`/console/policies/${pol.policyId}/interpretations`, { form: 'poem' });
       assert.equal(bad.status, 303);
       assert.equal(bad.headers.get('location'), `/console/items/${pol.itemId}`);
-      const after = await k.selectFrom('items').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+      const after = await k
+        .selectFrom('items')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirstOrThrow();
       assert.equal(Number(after.n), Number(before.n) + 1);
       // Staff of another organization may not.
       const other = await insertStaff(t, 'pol_interp_other', [{ role: 'drafter', organizationId: drafting.id }]);

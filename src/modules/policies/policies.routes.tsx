@@ -41,9 +41,9 @@ import { POLICY_TYPES } from './policies.schema.js';
 import {
   type PolicyDetail,
   policyDetail,
-  type StatusView,
   recordRelation,
   registerPolicyHooks,
+  type StatusView,
   savePolicy,
   statusNote,
   statusView,
@@ -158,6 +158,18 @@ async function interpretationPageData(deps: Deps, itemId: number) {
     .where('sha256', 'in', [t.video_sha256 ?? '', t.poster_sha256 ?? '', t.captions_sha256 ?? ''])
     .execute();
   const mime = new Map(files.map((f) => [f.sha256, f.mime]));
+  // The poster's alt text (required at upload) is said under the video, for those who cannot see the image.
+  const posterAlt = t.poster_sha256
+    ? ((
+        await k
+          .selectFrom('item_attachments')
+          .select('alt')
+          .where('item_id', '=', itemId)
+          .where('file_sha256', '=', t.poster_sha256)
+          .orderBy('id', 'desc')
+          .executeTakeFirst()
+      )?.alt ?? '')
+    : '';
   const href = (sha: string | null, name: string) => (sha ? `/files/${sha}/${name}` : null);
   return {
     itemId,
@@ -173,6 +185,7 @@ async function interpretationPageData(deps: Deps, itemId: number) {
             src: href(t.video_sha256, 'video')!,
             type: mime.get(t.video_sha256) ?? 'video/mp4',
             poster: href(t.poster_sha256, 'poster'),
+            posterAlt,
             captions: href(t.captions_sha256, 'captions.vtt')!,
           }
         : null,
@@ -273,7 +286,7 @@ async function endedFeed(
     author: org?.name ?? deps.config.site.name,
     lastModified: rows[0]?.recorded_at ?? null,
     // Atom needs an `updated` even when empty: the organization's (or the newest organization's) last change.
-    fallbackUpdated: org?.updatedAt ?? tree.all.reduce((m, o) => (o.updatedAt > m ? o.updatedAt : m), ''),
+    fallbackUpdated: org?.updatedAt ?? latest(...tree.all.map((o) => o.updatedAt)) ?? '',
     entries,
   };
 }
@@ -541,10 +554,18 @@ export function policyConsoleRoutes(deps: Deps) {
       itemId = await draftInterpretation(deps, p(c), actorOf(c), id, f.form ?? '');
     } catch (e) {
       if (e instanceof ValidationError)
-        return redirectWithFlash(c, `/console/items/${row.item_id}`, `未能创建解读：${Object.values(e.fields).join(' ')}`);
+        return redirectWithFlash(
+          c,
+          `/console/items/${row.item_id}`,
+          `未能创建解读：${Object.values(e.fields).join(' ')}`,
+        );
       throw e;
     }
-    return redirectWithFlash(c, `/console/items/${itemId}`, '解读草稿已创建，并已关联本政策文件。请撰写正文后报送审核。');
+    return redirectWithFlash(
+      c,
+      `/console/items/${itemId}`,
+      '解读草稿已创建，并已关联本政策文件。请撰写正文后报送审核。',
+    );
   });
 
   staff.post('/console/policies/:id/waiver', 'policy.edit', async (c) => {

@@ -15,8 +15,8 @@ import { parseDocNumber } from './doc-number.js';
 import * as repo from './policies.repository.js';
 import { POLICY_TYPES, type PolicyType, policyInput, relationInput } from './policies.schema.js';
 import {
-  nextDay,
   type IncomingRelation,
+  nextDay,
   POLICY_STATUS_LABELS,
   type PolicyStatus,
   policyStatus,

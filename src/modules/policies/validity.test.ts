@@ -31,7 +31,10 @@ for (const engine of testEngines()) {
         { date_signed: '2026-11-20', date_effective: '2026-11-28', valid_until: '2026-11-30' },
       );
       a = await desk.publish({ title: '被替代的旧办法' }, { date_effective: '2026-11-10' });
-      b = await desk.publish({ title: '替代旧办法的新办法' }, { date_signed: '2026-11-20', date_effective: '2026-11-21' });
+      b = await desk.publish(
+        { title: '替代旧办法的新办法' },
+        { date_signed: '2026-11-20', date_effective: '2026-11-21' },
+      );
       const { recordRelation } = await import('./policies.service.js');
       await recordRelation(t.deps, desk.people.approver.p, desk.people.approver.actor, b.policyId, {
         kind: 'replaces',
@@ -120,10 +123,7 @@ for (const engine of testEngines()) {
       assert.equal(e.since, '2026-12-01');
       assert.equal(e.banner.text, '本文件已失效，自 2026-12-01 起不再执行。');
       assert.equal(expired.headers.get('last-modified'), 'Mon, 30 Nov 2026 16:00:00 GMT');
-      assert.equal(
-        (await get(p.itemId, { 'if-modified-since': inForce.headers.get('last-modified')! })).status,
-        200,
-      );
+      assert.equal((await get(p.itemId, { 'if-modified-since': inForce.headers.get('last-modified')! })).status, 200);
 
       // Nothing was written: the validators come from the date alone.
       assert.deepEqual(await row(), stored);
