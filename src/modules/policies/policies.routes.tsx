@@ -701,6 +701,7 @@ export function policyConsoleRoutes(deps: Deps) {
                 <th scope="col">本年制发件数</th>
                 <th scope="col">本年废止件数</th>
                 <th scope="col">现行有效件数</th>
+                <th scope="col">本年失效件数（不计入废止，仅供核对）</th>
               </tr>
             </thead>
             <tbody>
@@ -710,13 +711,15 @@ export function policyConsoleRoutes(deps: Deps) {
                   <td>{r.issued}</td>
                   <td>{r.abolished}</td>
                   <td>{r.inForce}</td>
+                  <td>{r.expired}</td>
                 </tr>
               ))}
             </tbody>
           </table>
         </div>
         <p class="meta">
-          本年废止件数含宣布失效和有效期届满失效的文件；现行有效件数按 12 月 31 日的效力状态（有效、已修订）计算。
+          本年废止件数：本年被其他文件废止或替代（以新文件施行日期为准）、或经清理决定废止的文件；有效期届满失效和清理中宣布失效的文件不属于废止，不计入，另列“本年失效件数”供核对。现行有效件数按
+          12 月 31 日的效力状态（有效、已修订）计算，尚未施行的文件不计入。
         </p>
       </>,
     );
@@ -1004,7 +1007,8 @@ export function policyApiRoutes(deps: Deps) {
       path: `${V1}/statistics/policies`,
       operationId: 'policyStatistics',
       summary: '政策文件统计（年度报告表二第一栏）',
-      description: '规章和行政规范性文件的本年制发件数、本年废止件数（含失效）和年末现行有效件数；机构含其下级机构。',
+      description:
+        '规章和行政规范性文件的本年制发件数、本年废止件数和年末现行有效件数（表二第一栏）；机构含其下级机构。废止指本年被其他文件废止或替代（以新文件施行日期为准）或经清理决定废止；有效期届满失效和宣布失效不是废止，另列在 expired。',
       tags: ['政策文件'],
       query: z.object({ year: z.coerce.number().int().min(1990).max(2200), organization: orgRef.optional() }),
       responses: {
@@ -1018,8 +1022,9 @@ export function policyApiRoutes(deps: Deps) {
                 type: z.enum(['rule', 'normative']),
                 label: z.string(),
                 issued: z.number().describe('本年制发件数'),
-                abolished: z.number().describe('本年废止件数'),
-                in_force: z.number().describe('现行有效件数'),
+                abolished: z.number().describe('本年废止件数：被废止、被替代或经清理决定废止（不含失效）'),
+                in_force: z.number().describe('现行有效件数（12 月 31 日有效或已修订）'),
+                expired: z.number().describe('本年失效件数（有效期届满或宣布失效）：不属于表二的栏目，供核对'),
               }),
             ),
           }),
@@ -1039,6 +1044,7 @@ export function policyApiRoutes(deps: Deps) {
             issued: r.issued,
             abolished: r.abolished,
             in_force: r.inForce,
+            expired: r.expired,
           })),
         },
       };
