@@ -53,6 +53,7 @@ export async function saveInterpretation(deps: Deps, p: Principal, actor: Actor,
   if (!can(p, 'interpretation.edit', tree.chain(item.organization_id)))
     throw new ForbiddenError('您无权编辑该机构的政策解读。');
   if (item.status !== 'draft') throw new ValidationError({ form: '只有草稿状态的信息可以修改解读属性。' });
+  if (item.kind === 'policy') throw new ValidationError({ form: '该信息已设为政策文件，不能同时设为政策解读。' });
   const policies: policyRepo.PolicyRow[] = [];
   for (const id of input.policy_ids) {
     const pol = await policyRepo.findPolicy(k, id);

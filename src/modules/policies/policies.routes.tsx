@@ -91,7 +91,11 @@ export function registerPolicies() {
     }
     return d;
   };
+  // Sections of policies and interpretations only: an ordinary item's page (kind '') runs no policy lookups.
+  const isPolicy = (item: { kind?: string }) => item.kind === undefined || item.kind === 'policy';
+  const isInterpretation = (item: { kind?: string }) => item.kind === undefined || item.kind === 'interpretation';
   setValidityProvider(async (deps, item) => {
+    if (!isPolicy(item)) return null;
     const policy = await repo.findPolicyByItem(deps.db.kysely, item.id);
     if (!policy) return null;
     const s = await statusView(deps.db.kysely, policy, deps.clock());
@@ -103,23 +107,27 @@ export function registerPolicies() {
     };
   });
   addItemPageSection('policies.banner', 'top', 10, async (deps, item) => {
+    if (!isPolicy(item)) return null;
     const d = await detailOf(deps, item);
     return d ? StatusBanner({ s: d.status }) : null;
   });
   addItemPageSection('policies.facts', 'bottom', 10, async (deps, item) => {
+    if (!isPolicy(item)) return null;
     const d = await detailOf(deps, item);
     return d ? PolicyFacts({ d }) : null;
   });
   addItemPageSection('policies.related', 'bottom', 20, async (deps, item) => {
+    if (!isPolicy(item)) return null;
     const policy = await repo.findPolicyByItem(deps.db.kysely, item.id);
     return policy ? RelatedInterpretations({ groups: await relatedInterpretations(deps.db.kysely, policy.id) }) : null;
   });
   addItemPageSection('policies.interpretation', 'top', 20, async (deps, item) => {
+    if (!isInterpretation(item)) return null;
     const d = await interpretationPageData(deps, item.id);
     return d ? InterpretationSection({ d }) : null;
   });
   addItemPageSection('policies.console', 'console', 10, async (deps, item, csrf) => {
-    const d = await consoleSectionData(deps, item.id);
+    const d = await consoleSectionData(deps, item.id, item.kind);
     return d ? ConsoleSection({ d, csrf: csrf ?? '' }) : null;
   });
 }
@@ -193,13 +201,14 @@ async function interpretationPageData(deps: Deps, itemId: number) {
   };
 }
 
-async function consoleSectionData(deps: Deps, itemId: number): Promise<ConsoleSectionData | null> {
+async function consoleSectionData(deps: Deps, itemId: number, kind?: string): Promise<ConsoleSectionData | null> {
   const k = deps.db.kysely;
   const item = await k.selectFrom('items').select(['id', 'status']).where('id', '=', itemId).executeTakeFirst();
   if (!item) return null;
-  const policy = await repo.findPolicyByItem(k, itemId);
-  const t = policy ? undefined : await irepo.findByItem(k, itemId);
   const data: ConsoleSectionData = { itemId, itemStatus: item.status, policy: null, interpretation: null };
+  if (kind === '') return data; // an ordinary item: only the links to make it a policy or an interpretation
+  const policy = kind === 'interpretation' ? undefined : await repo.findPolicyByItem(k, itemId);
+  const t = policy || kind === 'policy' ? undefined : await irepo.findByItem(k, itemId);
   if (policy) {
     const s = await statusView(k, policy, deps.clock());
     const d = await policyDetail(k, itemId, deps.clock());

@@ -76,6 +76,8 @@ export async function savePolicy(
   if (!can(p, 'policy.edit', tree.chain(item.organization_id)))
     throw new ForbiddenError('您无权编辑该机构的政策文件。');
   if (item.status !== 'draft') throw new ValidationError({ policy_type: '只有草稿状态的信息可以修改政策文件属性。' });
+  if (item.kind === 'interpretation')
+    throw new ValidationError({ policy_type: '该信息已设为政策解读，不能同时设为政策文件。' });
   const errors: Record<string, string> = {};
   let doc: { text: string; issuer: string; year: number | null; seq: number | null } = {
     text: '',
