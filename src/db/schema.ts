@@ -227,6 +227,8 @@ export interface ItemTable {
   source_ref: string | null;
   created_at: string;
   updated_at: string;
+  /** '' for an ordinary item; set by a module that extends items when it attaches its row ('policy', 'interpretation'). */
+  kind: Generated<string>;
 }
 
 export interface ItemVersionTable {

@@ -166,6 +166,7 @@ export function toDocument(d: DocumentParts, base: string): Out<typeof documentS
     organization: { id: org.id, name: org.name, slug: org.slug },
     column: { id: item.column_id, name: d.column?.name ?? '', slug: d.column?.slug ?? '' },
     body_html: hidden ? null : absoluteLinks(version.body_html, base),
+    validity: null,
     attachments: hidden ? [] : stored.filter((a) => !a.inline).map((a) => toAttachment(a, base)),
     versions: d.versions.map((v) => ({
       version: v.version,

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { registerScope } from '../../platform/api/registry.js';
 import { COLUMN_KINDS } from '../directory/directory.standard.js';
 import { STATUS_LABELS, THEMES, WITHDRAWAL_REASONS } from '../publishing/publishing.schema.js';
+import { validitySchema } from './document-validity.js';
 
 // The v1 API's schemas: what each query accepts and what each answer contains. The routes validate and
 // serialize with them, and the OpenAPI document is generated from them. Named ones (`.meta({ id })`)
@@ -151,6 +152,9 @@ export const documentSchema = documentSummarySchema
         replacement: z.object({ id, title: z.string(), url, api_url: url }).nullable(),
       })
       .nullable(),
+    validity: validitySchema
+      .nullable()
+      .describe('政策文件的效力状态和标注（与网页顶部的标注相同）；不是政策文件的信息为 null'),
   })
   .meta({ id: 'Document', description: '已公开的信息（详情）' });
 

@@ -21,6 +21,7 @@ import {
 } from './api.mappers.js';
 import * as repo from './api.repository.js';
 import type { documentsQuery, searchQuery } from './api.schema.js';
+import { validityOf } from './document-validity.js';
 
 // What the v1 routes answer: public reads of organizations, columns and published items, search, and
 // drafts through staff tokens. Each read returns its data and the instant of the last change it shows
@@ -150,7 +151,11 @@ export async function documentView(deps: Deps, id: number) {
     },
     base(deps),
   );
-  return { doc, lastModified: latest(item.last_published_at, item.withdrawn_at, org.updatedAt) };
+  // A policy's status changes by date alone (施行, 失效) at Beijing midnight: the marking is in the body (so in
+  // the ETag) and the day it took effect counts as a modification.
+  const v = await validityOf(deps, item);
+  doc.validity = v?.validity ?? null;
+  return { doc, lastModified: latest(item.last_published_at, item.withdrawn_at, org.updatedAt, v?.effectiveAt) };
 }
 
 /** Full-text search through the platform's search service, with snippets from the public versions. */

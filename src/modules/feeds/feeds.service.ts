@@ -22,6 +22,8 @@ export interface FeedEntry {
   summary: string;
   published: string; // ISO
   updated: string; // ISO
+  /** A unique IRI when several entries share a link (e.g. one per status change of a document); else the link. */
+  id?: string;
 }
 
 export interface FeedDoc {
@@ -165,7 +167,7 @@ export function renderRss(doc: FeedDoc, selfUrl: string): string {
             null,
             el('title', null, e.title),
             el('link', null, e.link),
-            el('guid', { isPermaLink: 'true' }, e.link),
+            e.id ? el('guid', { isPermaLink: 'false' }, e.id) : el('guid', { isPermaLink: 'true' }, e.link),
             el('pubDate', null, rfc822(e.published)),
             e.summary ? el('description', null, e.summary) : null,
           ),
@@ -192,7 +194,7 @@ export function renderAtom(doc: FeedDoc, selfUrl: string): string {
         el(
           'entry',
           null,
-          el('id', null, e.link),
+          el('id', null, e.id ?? e.link),
           el('title', null, e.title),
           el('link', { rel: 'alternate', type: 'text/html', href: e.link }),
           el('published', null, e.published),

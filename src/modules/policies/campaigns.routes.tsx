@@ -7,6 +7,7 @@ import { cachedPage, portalPage } from '../../platform/http/portal.js';
 import { actorOf, consolePage, redirectWithFlash, StaffRouter } from '../../platform/http/staff.js';
 import { ErrorSummary, SelectField, TextArea, TextField } from '../../platform/render/components.js';
 import { formatDateTime } from '../../platform/time.js';
+import { directoryOf } from '../directory/directory.service.js';
 import { portalOrg } from '../organizations/organizations.routes.js';
 import { orgTree, publicOrganization } from '../organizations/organizations.service.js';
 import { itemHref } from '../publishing/views/public.js';
@@ -139,6 +140,7 @@ export function campaignRoutes(deps: Deps) {
     const open = v.campaign.status === 'open';
     const tree = await orgTree(deps);
     const org = tree.byId.get(v.campaign.organization_id);
+    const dir = await directoryOf(deps, v.campaign.organization_id);
     return consolePage(
       c,
       site,
@@ -147,8 +149,16 @@ export function campaignRoutes(deps: Deps) {
         <h1>{v.campaign.name}</h1>
         {!open && org ? (
           <p>
-            清理已结束，结果已公布：
-            <a href={`/org/${org.slug}/policy-campaigns/${id}`}>查看公布的清理结果</a>
+            清理已结束，结果已作为信息公布：
+            <a
+              href={
+                v.campaign.result_item_id
+                  ? itemHref(org.slug, v.campaign.result_item_id)
+                  : `/org/${org.slug}/policy-campaigns/${id}`
+              }
+            >
+              查看公布的清理结果
+            </a>
           </p>
         ) : null}
         <ResultTable v={v} />
@@ -184,6 +194,20 @@ export function campaignRoutes(deps: Deps) {
         {open ? (
           <form method="post" action={`/console/policy-campaigns/${id}/close`}>
             <Csrf t={csrf} />
+            <SelectField
+              name="column_id"
+              label="公布清理结果的栏目"
+              value={String(dir.bySlug.get('policies')?.id ?? '')}
+              options={dir.all
+                .filter((col) => !col.retired && col.kind !== 'static')
+                .map((col) => ({
+                  value: String(col.id),
+                  label: dir
+                    .path(col.id)
+                    .map((x) => x.name)
+                    .join(' › '),
+                }))}
+            />
             <button type="submit">结束清理并公布结果</button>
           </form>
         ) : null}
@@ -215,9 +239,12 @@ export function campaignRoutes(deps: Deps) {
     await approveEntry(deps, p(c), actorOf(c), id, intParam(c.req.param('entryId')));
     return '已批准。';
   });
-  act('/console/policy-campaigns/:id/close', 'campaign.manage', async (c, id) => {
-    await closeCampaign(deps, p(c), actorOf(c), id);
-    return '清理已结束：废止和宣布失效的文件已标注，清理结果已公布。';
+  act('/console/policy-campaigns/:id/close', 'campaign.manage', async (c, id, f) => {
+    const columnId = f.column_id ? Number(f.column_id) : undefined;
+    if (columnId !== undefined && (!Number.isInteger(columnId) || columnId < 1))
+      throw new ValidationError({ column_id: '请选择栏目。' });
+    await closeCampaign(deps, p(c), actorOf(c), id, { columnId });
+    return '清理已结束：废止和宣布失效的文件已标注，清理结果已作为信息发布。';
   });
 
   const app = new Hono<AppEnv>();
@@ -228,6 +255,8 @@ export function campaignRoutes(deps: Deps) {
       const v = await campaignView(deps, intParam(c.req.param('id')));
       if (v.campaign.status !== 'closed' || v.campaign.organization_id !== org.id)
         throw new NotFoundError('清理结果不存在或尚未公布。');
+      // Since the result list is an information item, this address leads to it.
+      if (v.campaign.result_item_id) return c.redirect(itemHref(org.slug, v.campaign.result_item_id), 301);
       return portalPage(c, deps, {
         title: `${v.campaign.name}结果`,
         org: portalOrg(org),

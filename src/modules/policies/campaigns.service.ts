@@ -6,7 +6,11 @@ import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '.
 import { parseOrThrow } from '../../platform/http/forms.js';
 import { clearPageCache } from '../../platform/http/portal.js';
 import { beijingDate } from '../../platform/time.js';
+import { directoryOf } from '../directory/directory.service.js';
 import { orgTree } from '../organizations/organizations.service.js';
+import { findItem } from '../publishing/publishing.repository.js';
+import { insertDraft, prepareDraft, publishInTransaction } from '../publishing/publishing.service.js';
+import { itemHref } from '../publishing/views/public.js';
 import { refreshStatus } from './policies.service.js';
 
 // Cleanup campaigns (规范性文件清理): an administrator selects published documents to review; each gets a
@@ -200,26 +204,82 @@ export async function approveEntry(deps: Deps, p: Principal, actor: Actor, campa
   });
 }
 
+const escapeHtml = (t: string) =>
+  t.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+
+/** The result list (清理结果) as the body of an information item: one row per document and its decision. */
+export function resultBody(
+  campaign: { name: string },
+  entries: {
+    title: string;
+    doc_number: string;
+    decision: string | null;
+    reason: string;
+    org_slug: string;
+    item_id: number;
+  }[],
+  today: string,
+): string {
+  const counts = Object.entries(DECISIONS)
+    .map(([k, label]) => [label, entries.filter((e) => e.decision === k).length] as const)
+    .filter(([, n]) => n > 0)
+    .map(([label, n]) => `${label} ${n} 件`)
+    .join('，');
+  const rows = entries
+    .map(
+      (e, i) =>
+        `<tr><td>${i + 1}</td><td><a href="${itemHref(e.org_slug, e.item_id)}">${escapeHtml(e.title)}</a></td><td>${escapeHtml(e.doc_number)}</td><td>${e.decision ? DECISIONS[e.decision as Decision] : ''}</td><td>${escapeHtml(e.reason)}</td></tr>`,
+    )
+    .join('');
+  return (
+    `<p>经${escapeHtml(campaign.name)}，共清理文件 ${entries.length} 件：${counts}。决定废止和宣布失效的文件自 ${today} 起不再执行。</p>` +
+    `<table><thead><tr><th>序号</th><th>文件名称</th><th>文号</th><th>清理意见</th><th>理由</th></tr></thead><tbody>${rows}</tbody></table>`
+  );
+}
+
 /**
- * Closes the campaign once every document has an approved decision: 废止 and 宣布失效 take effect today (the
- * documents' pages carry the banner, subscribers are told), and the result list becomes public — in one transaction.
+ * Closes the campaign once every document has an approved decision, in one transaction: 废止 and 宣布失效 take
+ * effect today (the documents' pages carry the banner, subscribers are told), and the result list is published
+ * as an information item — in the organization's 政策文件 column, or the column the administrator picked —
+ * listing each document's decision. Returns the result item's id.
  */
-export async function closeCampaign(deps: Deps, p: Principal, actor: Actor, campaignId: number) {
+export async function closeCampaign(
+  deps: Deps,
+  p: Principal,
+  actor: Actor,
+  campaignId: number,
+  opts: { columnId?: number } = {},
+): Promise<number> {
   const c = await campaignOrThrow(deps, campaignId);
   await assertCan(deps, p, 'campaign.manage', c.organization_id);
   if (c.status !== 'open') throw new ConflictError('该清理工作已结束。');
-  const entries = await deps.db.kysely
-    .selectFrom('policy_campaign_entries')
-    .selectAll()
-    .where('campaign_id', '=', campaignId)
-    .execute();
+  const { entries } = await campaignView(deps, campaignId);
   const open = entries.filter((e) => !e.decision || !e.approved_by);
   if (open.length)
     throw new ValidationError({ close: `还有 ${open.length} 件文件没有经批准的清理意见，不能结束清理。` });
   const now = deps.clock();
   const today = beijingDate(now);
+  const dir = await directoryOf(deps, c.organization_id);
+  const columnId = opts.columnId ?? dir.bySlug.get('policies')?.id;
+  if (!columnId) throw new ValidationError({ column_id: '本机构没有“政策文件”栏目，请选择公布清理结果的栏目。' });
+  // Checked like any draft (the column is the organization's, open, not a single page) before the transaction.
+  const prepared = await prepareDraft(deps, c.organization_id, {
+    column_id: String(columnId),
+    title: `${c.name}结果`.slice(0, 200),
+    doc_number: '',
+    date_created: today,
+    theme: '综合政务',
+    genre: '公告',
+    keywords: '规范性文件清理',
+    summary: `${c.name}：清理文件 ${entries.length} 件的结果。`.slice(0, 500),
+    body_html: resultBody(c, entries, today),
+    disclosure: 'proactive',
+    exemption: '',
+    five_category: 'result',
+    disclosure_method: '政府网站',
+  });
   const afters: (() => void)[] = [];
-  await deps.db.kysely.transaction().execute(async (trx) => {
+  const itemId = await deps.db.kysely.transaction().execute(async (trx) => {
     const r = await trx
       .updateTable('policy_campaigns')
       .set({ status: 'closed', closed_at: now.toISOString(), closed_by: p.userId })
@@ -241,6 +301,11 @@ export async function closeCampaign(deps: Deps, p: Principal, actor: Actor, camp
       const after = await refreshStatus(trx, deps, e.policy_id, now);
       if (after) afters.push(after);
     }
+    // The result list: a draft published at once, by the closing administrator, in the same transaction.
+    const id = await insertDraft(trx, deps, p.userId, actor, prepared, now);
+    const item = await findItem(trx, id);
+    afters.push(await publishInTransaction(trx, deps, item!, actor, ['draft'], p.userId, now));
+    await trx.updateTable('policy_campaigns').set({ result_item_id: id }).where('id', '=', campaignId).execute();
     await recordAudit(
       trx,
       deps.db.engine,
@@ -250,14 +315,20 @@ export async function closeCampaign(deps: Deps, p: Principal, actor: Actor, camp
         entityType: 'policy_campaign',
         entityId: campaignId,
         organizationId: c.organization_id,
-        summary: `结束规范性文件清理：${c.name}，公布清理结果`,
-        after: { entries: entries.map((e) => ({ policy_id: e.policy_id, decision: e.decision })) },
+        summary: `结束规范性文件清理：${c.name}，公布清理结果（信息 ${id}）`,
+        after: {
+          result_item_id: id,
+          column_id: columnId,
+          entries: entries.map((e) => ({ policy_id: e.policy_id, decision: e.decision })),
+        },
       },
       now,
     );
+    return id;
   });
   clearPageCache();
   for (const a of afters) a();
+  return itemId;
 }
 
 /** A campaign with its entries and their documents (titles, 文号). */

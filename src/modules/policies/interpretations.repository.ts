@@ -7,7 +7,10 @@ import type { InterpretationTable } from './policies.table.js';
 export type InterpretationRow = Selectable<InterpretationTable>;
 
 export async function insert(db: Kysely<Database>, row: Insertable<InterpretationTable>): Promise<number> {
-  return (await db.insertInto('interpretations').values(row).returning('id').executeTakeFirstOrThrow()).id;
+  const id = (await db.insertInto('interpretations').values(row).returning('id').executeTakeFirstOrThrow()).id;
+  // The item's kind flag: its pages run the interpretation sections (ordinary items skip their lookups).
+  await db.updateTable('items').set({ kind: 'interpretation' }).where('id', '=', row.item_id).execute();
+  return id;
 }
 
 export async function update(db: Kysely<Database>, id: number, patch: Updateable<InterpretationTable>) {

@@ -8,16 +8,19 @@ import { onEvent } from '../../platform/events.js';
 import { CAPTION_TYPES, storeFile, VIDEO_TYPES } from '../../platform/files/files.service.js';
 import { imagesMissingAlt, sanitizeBody } from '../../platform/html/sanitize.js';
 import { parseOrThrow } from '../../platform/http/forms.js';
+import { beijingDate } from '../../platform/time.js';
 import { orgTree } from '../organizations/organizations.service.js';
 import * as itemRepo from '../publishing/publishing.repository.js';
 import {
   addWorkflowHook,
   attachFile,
+  createDraft,
   publishInTransaction,
   type WorkflowAction,
 } from '../publishing/publishing.service.js';
 import * as repo from './interpretations.repository.js';
 import {
+  FORM_KEYS,
   INTERPRETATION_FORMS,
   type InterpretationForm,
   interpretationInput,
@@ -50,6 +53,7 @@ export async function saveInterpretation(deps: Deps, p: Principal, actor: Actor,
   if (!can(p, 'interpretation.edit', tree.chain(item.organization_id)))
     throw new ForbiddenError('您无权编辑该机构的政策解读。');
   if (item.status !== 'draft') throw new ValidationError({ form: '只有草稿状态的信息可以修改解读属性。' });
+  if (item.kind === 'policy') throw new ValidationError({ form: '该信息已设为政策文件，不能同时设为政策解读。' });
   const policies: policyRepo.PolicyRow[] = [];
   for (const id of input.policy_ids) {
     const pol = await policyRepo.findPolicy(k, id);
@@ -109,6 +113,89 @@ export async function saveInterpretation(deps: Deps, p: Principal, actor: Actor,
     );
     return id;
   });
+}
+
+/**
+ * 撰写解读 from a policy's console page: a new draft in the policy's organization and column, titled after the
+ * policy and the form, already linked to the policy as its interpretation in that form, with the responsible
+ * organization the policy's drafting organization (谁起草谁解读) — all in one transaction. Returns the item id.
+ */
+export async function draftInterpretation(
+  deps: Deps,
+  p: Principal,
+  actor: Actor,
+  policyId: number,
+  form: string,
+): Promise<number> {
+  if (!(FORM_KEYS as string[]).includes(form)) throw new ValidationError({ form: '请选择解读形式。' });
+  const f = form as InterpretationForm;
+  const k = deps.db.kysely;
+  const policy = await policyRepo.findPolicy(k, policyId);
+  if (!policy) throw new NotFoundError('政策文件不存在。');
+  const pItem = await itemOrThrow(k, policy.item_id);
+  const tree = await orgTree(deps);
+  if (!can(p, 'interpretation.edit', tree.chain(pItem.organization_id)))
+    throw new ForbiddenError('您无权撰写该机构的政策解读。');
+  const now = deps.clock();
+  const ts = now.toISOString();
+  const suffix = INTERPRETATION_FORMS[f];
+  const name =
+    pItem.title.length + suffix.length + 2 > 200 ? `${pItem.title.slice(0, 197 - suffix.length)}…` : pItem.title;
+  const title = `《${name}》${suffix}`;
+  return createDraft(
+    deps,
+    p,
+    actor,
+    pItem.organization_id,
+    {
+      column_id: String(pItem.column_id),
+      title,
+      doc_number: '',
+      date_created: beijingDate(now),
+      theme: pItem.theme,
+      genre: '其他',
+      keywords: '政策解读',
+      summary: '',
+      body_html: '',
+      disclosure: 'proactive',
+      exemption: '',
+      five_category: 'decision',
+      disclosure_method: pItem.disclosure_method || '政府网站',
+    },
+    {
+      inTransaction: async (trx, itemId) => {
+        const id = await repo.insert(trx, {
+          item_id: itemId,
+          organization_id: pItem.organization_id,
+          form: f,
+          responsible_organization_id: policy.drafting_organization_id,
+          by_principal: 0,
+          principal_name: '',
+          transcript_html: '',
+          video_sha256: null,
+          poster_sha256: null,
+          captions_sha256: null,
+          created_at: ts,
+          updated_at: ts,
+        });
+        await repo.setPolicies(trx, id, [policy.id]);
+        await recordAudit(
+          trx,
+          deps.db.engine,
+          actor,
+          {
+            action: 'interpretation.create',
+            entityType: 'interpretation',
+            entityId: id,
+            organizationId: pItem.organization_id,
+            summary: `撰写解读：${title}`,
+            after: { item_id: itemId, form: f, policy_ids: [policy.id] },
+          },
+          now,
+        );
+      },
+    },
+  );
 }
 
 /** Stores a video (mp4/webm), its poster (jpg/png) or WebVTT captions for a video interpretation's draft. */

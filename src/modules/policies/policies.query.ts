@@ -83,14 +83,28 @@ export async function libraryPage(deps: Pick<Deps, 'db'>, p: LibraryParams) {
 
 export interface PolicyStatistics {
   year: number;
-  rows: { type: 'rule' | 'normative'; label: string; issued: number; abolished: number; inForce: number }[];
+  rows: {
+    type: 'rule' | 'normative';
+    label: string;
+    issued: number;
+    abolished: number;
+    inForce: number;
+    /** Not a column of table 二: ended this year without being 废止 (有效期届满, 宣布失效), shown for reconciliation. */
+    expired: number;
+  }[];
 }
 
 /**
- * Table 二, first block (第二十条第（一）项) for a year and an organization (with its sub-organizations): 规章 and
- * 行政规范性文件 issued (signed) that year, abolished that year (废止 or 失效, with the day it took effect in the
- * year) and in force at year end (有效 or 已修订 on 31 December) — computed with the same status function as
- * the pages, on the published documents.
+ * Table 二, first block (第二十条第（一）项) for a year and an organization (with its sub-organizations), over
+ * the published 规章 and 行政规范性文件, with the same status function as the pages:
+ * - 本年制发件数: signed (成文日期) in the year;
+ * - 本年废止件数: 废止 in the year — ended by an act of an authority that abolishes it: repealed or replaced by a
+ *   later document whose 施行日期 is in the year (已废止, 被废止/被替代), or a cleanup campaign's 废止 decision that
+ *   year. Not 废止, so not counted: 失效 — the 有效期 ran out (有效期届满自动失效) or a campaign declared it
+ *   no longer in force (宣布失效) — which are reported in `expired` beside the table; and 修改 (an amended
+ *   document stays in force). A document's first ending is what counts (one that expired in March and was
+ *   repealed in June had already ended);
+ * - 现行有效件数: in force on 31 December (有效 or 已修订; 尚未施行 ones are not yet in force).
  */
 export async function policyStatistics(
   deps: Pick<Deps, 'db'>,
@@ -111,15 +125,17 @@ export async function policyStatistics(
   const policies = await q.execute();
   const yearEnd = `${year}-12-31`;
   const rows: PolicyStatistics['rows'] = [
-    { type: 'rule', label: '规章', issued: 0, abolished: 0, inForce: 0 },
-    { type: 'normative', label: '行政规范性文件', issued: 0, abolished: 0, inForce: 0 },
+    { type: 'rule', label: '规章', issued: 0, abolished: 0, inForce: 0, expired: 0 },
+    { type: 'normative', label: '行政规范性文件', issued: 0, abolished: 0, inForce: 0, expired: 0 },
   ];
   for (const p of policies) {
     const row = rows.find((r) => r.type === p.policy_type)!;
     if (p.date_signed.startsWith(`${year}-`)) row.issued++;
     if (p.date_signed > yearEnd) continue;
     const s = await statusOf(k, p, yearEnd);
-    if ((s.status === 'abolished' || s.status === 'expired') && s.since?.startsWith(`${year}-`)) row.abolished++;
+    const thisYear = s.since?.startsWith(`${year}-`) ?? false;
+    if (s.status === 'abolished' && thisYear) row.abolished++;
+    if (s.status === 'expired' && thisYear) row.expired++;
     if (s.status === 'in_force' || s.status === 'amended') row.inForce++;
   }
   return { year, rows };

@@ -9,6 +9,8 @@ export type RelationRow = Selectable<PolicyRelationTable>;
 
 export async function insertPolicy(db: Kysely<Database>, row: Insertable<PolicyTable>): Promise<number> {
   const r = await db.insertInto('policies').values(row).returning('id').executeTakeFirstOrThrow();
+  // The item's kind flag: its pages run the policy sections (ordinary items skip their lookups).
+  await db.updateTable('items').set({ kind: 'policy' }).where('id', '=', row.item_id).execute();
   return r.id;
 }
 

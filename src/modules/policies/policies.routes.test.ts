@@ -3,6 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import { createTestApp, insertStaff, signedInClient, type TestApp, TestClient } from '../../testing/app.js';
 import { testEngines } from '../../testing/db.js';
 import { childrenNamed, childText, parseXml } from '../feeds/xml-parse.js';
+import { orgTree } from '../organizations/organizations.service.js';
 import { seedDemo } from '../seed/demo.js';
 import * as isvc from './interpretations.service.js';
 import * as svc from './policies.service.js';
@@ -110,6 +111,49 @@ for (const engine of testEngines()) {
         headers: { 'if-none-match': res.headers.get('etag')! },
       });
       assert.equal(again.status, 304);
+      assert.match(res.headers.get('content-type') ?? '', /^application\/rss\+xml/);
+      // Each entry is one status change: a unique, stable guid.
+      const guids = items.map((i) => childText(i, 'guid'));
+      assert.equal(new Set(guids).size, guids.length);
+    });
+
+    test('the same feed in Atom, well-formed, announced on the library page with rel=alternate', async () => {
+      for (const path of ['/org/wenti/policies/ended.atom', '/policies/ended.atom']) {
+        const res = await client.get(path);
+        assert.equal(res.status, 200);
+        assert.match(res.headers.get('content-type') ?? '', /^application\/atom\+xml/);
+        const feed = parseXml(await res.text());
+        assert.equal(feed.name, 'feed');
+        assert.equal(feed.attrs.xmlns, 'http://www.w3.org/2005/Atom');
+        assert.equal(childText(feed, 'id'), `http://gk.test${path}`);
+        assert.ok(childText(feed, 'updated'));
+        const entries = childrenNamed(feed, 'entry');
+        const mine = entries.filter((e) => /【已废止】湖里区文化产业扶持办法/.test(childText(e, 'title') ?? ''));
+        assert.equal(mine.length, 1);
+        assert.match(childText(mine[0], 'summary') ?? '', /自 2026-11-21 起已废止/);
+        assert.match(childText(mine[0], 'id') ?? '', /^http:\/\/gk\.test\/org\/wenti\/items\/\d+#status-change-\d+$/);
+        assert.match(childText(mine[0], 'updated') ?? '', /^\d{4}-\d\d-\d\dT/);
+        const ids = entries.map((e) => childText(e, 'id'));
+        assert.equal(new Set(ids).size, ids.length);
+        const again = await client.request(path, { headers: { 'if-none-match': res.headers.get('etag')! } });
+        assert.equal(again.status, 304);
+      }
+      // The RSS of the district validates as XML too.
+      const rss = parseXml(await (await client.get('/policies/ended.xml')).text());
+      assert.equal(rss.name, 'rss');
+      for (const path of ['/org/wenti/policies', '/policies']) {
+        const html = await (await client.get(path)).text();
+        assert.ok(
+          html.includes(
+            `<link rel="alternate" type="application/atom+xml" title="废止、失效的政策文件（Atom）" href="${path}/ended.atom"`,
+          ),
+          `${path} announces the Atom feed`,
+        );
+        assert.ok(
+          html.includes(`type="application/rss+xml" title="废止、失效的政策文件（RSS）" href="${path}/ended.xml"`),
+        );
+        assert.ok(html.includes(`<a href="${path}/ended.atom">Atom</a>`));
+      }
     });
 
     test('the API answers a policy with its status banner, relations and interpretations', async () => {
@@ -178,6 +222,87 @@ for (const engine of testEngines()) {
       const page = await (await c.get(`/console/items/${itemId}`)).text();
       assert.match(page, /厦湖文体〔2026〕15号/);
       assert.match(page, /行政规范性文件须与解读一并报送审核/);
+    });
+
+    test('撰写解读 on the policy console page opens a new draft of the chosen form, linked to the policy', async () => {
+      const k = t.db.kysely;
+      const u = await insertStaff(t, 'pol_interp_drafter', [{ role: 'drafter', organizationId: desk.orgId }]);
+      const c = await signedInClient(t, u);
+      // Drafted by another organization than the publishing one: the interpretation's responsible one.
+      // Neither above nor below the publishing organization, so its staff have no say over the policy.
+      const tree = await orgTree(t.deps);
+      const drafting = tree.all.find(
+        (o) => !tree.chain(desk.orgId).includes(o.id) && !tree.chain(o.id).includes(desk.orgId),
+      )!;
+      const pol = await desk.publish(
+        { title: '湖里区非遗保护办法' },
+        { drafting_organization_id: String(drafting.id) },
+      );
+      const page = await (await c.get(`/console/items/${pol.itemId}`)).text();
+      assert.match(page, /撰写解读/);
+      for (const label of ['文字解读', '图片解读', '视频解读', '访谈解读', '媒体报道', '专家解读', '政策问答'])
+        assert.ok(page.includes(`>${label}</button>`), label);
+      assert.ok(page.includes(`action="/console/policies/${pol.policyId}/interpretations"`));
+
+      const before = await k
+        .selectFrom('items')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirstOrThrow();
+      const res = await c.post(`/console/policies/${pol.policyId}/interpretations`, { form: 'video' });
+      assert.equal(res.status, 303);
+      const m = /^\/console\/items\/(\d+)$/.exec(res.headers.get('location') ?? '');
+      assert.ok(m, 'redirects to the new draft');
+      const newId = Number(m[1]);
+      const policyItem = await k.selectFrom('items').selectAll().where('id', '=', pol.itemId).executeTakeFirstOrThrow();
+      const item = await k.selectFrom('items').selectAll().where('id', '=', newId).executeTakeFirstOrThrow();
+      assert.equal(item.status, 'draft');
+      assert.equal(item.organization_id, policyItem.organization_id);
+      assert.equal(item.column_id, policyItem.column_id);
+      assert.equal(item.title, '《湖里区非遗保护办法》视频解读');
+      assert.equal(item.drafted_by, u.id);
+      const interp = await k
+        .selectFrom('interpretations')
+        .selectAll()
+        .where('item_id', '=', newId)
+        .executeTakeFirstOrThrow();
+      assert.equal(interp.form, 'video');
+      assert.equal(interp.responsible_organization_id, drafting.id);
+      const links = await k
+        .selectFrom('interpretation_policies')
+        .select('policy_id')
+        .where('interpretation_id', '=', interp.id)
+        .execute();
+      assert.deepEqual(links, [{ policy_id: pol.policyId }]);
+      const audit = await k
+        .selectFrom('audit_events')
+        .select('action')
+        .where('entity_type', '=', 'interpretation')
+        .where('entity_id', '=', String(interp.id))
+        .execute();
+      assert.deepEqual(
+        audit.map((a) => a.action),
+        ['interpretation.create'],
+      );
+      // The draft's page says what it interprets; the policy's page lists it.
+      const draftPage = await (await c.get(`/console/items/${newId}`)).text();
+      assert.match(draftPage, /解读形式：视频解读；解读的文件：《湖里区非遗保护办法》/);
+      assert.ok(
+        (await (await c.get(`/console/items/${pol.itemId}`)).text()).includes(`href="/console/items/${newId}"`),
+      );
+
+      // An unknown form: refused, nothing created.
+      const bad = await c.post(`/console/policies/${pol.policyId}/interpretations`, { form: 'poem' });
+      assert.equal(bad.status, 303);
+      assert.equal(bad.headers.get('location'), `/console/items/${pol.itemId}`);
+      const after = await k
+        .selectFrom('items')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirstOrThrow();
+      assert.equal(Number(after.n), Number(before.n) + 1);
+      // Staff of another organization may not.
+      const other = await insertStaff(t, 'pol_interp_other', [{ role: 'drafter', organizationId: drafting.id }]);
+      const oc = await signedInClient(t, other);
+      assert.equal((await oc.post(`/console/policies/${pol.policyId}/interpretations`, { form: 'text' })).status, 403);
     });
   });
 }

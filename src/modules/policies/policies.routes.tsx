@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { type Context, Hono } from 'hono';
 import { raw } from 'hono/html';
 import { z } from 'zod';
-import { notModified } from '../../platform/api/http.js';
+import { latest, notModified } from '../../platform/api/http.js';
 import { ApiRouter } from '../../platform/api/router.js';
 import { can } from '../../platform/auth/permissions.js';
 import type { AppEnv, Deps } from '../../platform/context.js';
@@ -12,7 +12,8 @@ import { addPortalNav, cachedPage, portalPage } from '../../platform/http/portal
 import { actorOf, consolePage, redirectWithFlash, StaffRouter } from '../../platform/http/staff.js';
 import { CONSOLE_NAV } from '../../platform/render/layouts.js';
 import { beijingDate } from '../../platform/time.js';
-import { escapeXml } from '../feeds/xml.js';
+import { beijingMidnight, setValidityProvider, type Validity, validitySchema } from '../api/document-validity.js';
+import { type FeedDoc, type FeedEntry, renderAtom, renderRss } from '../feeds/feeds.service.js';
 import { portalOrg } from '../organizations/organizations.routes.js';
 import { orgTree, publicOrganization } from '../organizations/organizations.service.js';
 import { addItemPageSection, type ItemRef } from '../publishing/item-sections.js';
@@ -28,6 +29,7 @@ import {
 import {
   acceptWaiver,
   attachMedia,
+  draftInterpretation,
   registerInterpretationHooks,
   relatedInterpretations,
   saveInterpretation,
@@ -41,6 +43,7 @@ import {
   policyDetail,
   recordRelation,
   registerPolicyHooks,
+  type StatusView,
   savePolicy,
   statusNote,
   statusView,
@@ -88,26 +91,67 @@ export function registerPolicies() {
     }
     return d;
   };
+  // Sections of policies and interpretations only: an ordinary item's page (kind '') runs no policy lookups.
+  const isPolicy = (item: { kind?: string }) => item.kind === undefined || item.kind === 'policy';
+  const isInterpretation = (item: { kind?: string }) => item.kind === undefined || item.kind === 'interpretation';
+  setValidityProvider(async (deps, item) => {
+    if (!isPolicy(item)) return null;
+    const policy = await repo.findPolicyByItem(deps.db.kysely, item.id);
+    if (!policy) return null;
+    const s = await statusView(deps.db.kysely, policy, deps.clock());
+    return {
+      validity: validityView(s, deps.config.publicBaseUrl),
+      // The day the status took effect (no write when it is the calendar that changed it), or the last write
+      // to the row (a relation recorded today with an earlier date, a status recorded by the job).
+      effectiveAt: latest(s.since && s.status !== 'pending' ? beijingMidnight(s.since) : null, policy.updated_at),
+    };
+  });
   addItemPageSection('policies.banner', 'top', 10, async (deps, item) => {
+    if (!isPolicy(item)) return null;
     const d = await detailOf(deps, item);
     return d ? StatusBanner({ s: d.status }) : null;
   });
   addItemPageSection('policies.facts', 'bottom', 10, async (deps, item) => {
+    if (!isPolicy(item)) return null;
     const d = await detailOf(deps, item);
     return d ? PolicyFacts({ d }) : null;
   });
   addItemPageSection('policies.related', 'bottom', 20, async (deps, item) => {
+    if (!isPolicy(item)) return null;
     const policy = await repo.findPolicyByItem(deps.db.kysely, item.id);
     return policy ? RelatedInterpretations({ groups: await relatedInterpretations(deps.db.kysely, policy.id) }) : null;
   });
   addItemPageSection('policies.interpretation', 'top', 20, async (deps, item) => {
+    if (!isInterpretation(item)) return null;
     const d = await interpretationPageData(deps, item.id);
     return d ? InterpretationSection({ d }) : null;
   });
   addItemPageSection('policies.console', 'console', 10, async (deps, item, csrf) => {
-    const d = await consoleSectionData(deps, item.id);
+    const d = await consoleSectionData(deps, item.id, item.kind);
     return d ? ConsoleSection({ d, csrf: csrf ?? '' }) : null;
   });
+}
+
+/** The status and banner of a document as the API answers them (GET /policies/{id}, GET /documents/{id}). */
+export function validityView(s: StatusView, base: string): Validity {
+  return {
+    status: s.status,
+    label: s.label,
+    since: s.since,
+    banner: s.banner
+      ? {
+          text: `本文件${s.label}，自 ${s.since} 起${s.status === 'amended' ? '按修改后的规定执行' : '不再执行'}。`,
+          by: s.by
+            ? {
+                id: s.by.id,
+                title: s.by.title,
+                doc_number: s.by.docNumber,
+                url: `${base}${itemHref(s.by.orgSlug, s.by.itemId)}`,
+              }
+            : null,
+        }
+      : null,
+  };
 }
 
 async function interpretationPageData(deps: Deps, itemId: number) {
@@ -122,6 +166,18 @@ async function interpretationPageData(deps: Deps, itemId: number) {
     .where('sha256', 'in', [t.video_sha256 ?? '', t.poster_sha256 ?? '', t.captions_sha256 ?? ''])
     .execute();
   const mime = new Map(files.map((f) => [f.sha256, f.mime]));
+  // The poster's alt text (required at upload) is said under the video, for those who cannot see the image.
+  const posterAlt = t.poster_sha256
+    ? ((
+        await k
+          .selectFrom('item_attachments')
+          .select('alt')
+          .where('item_id', '=', itemId)
+          .where('file_sha256', '=', t.poster_sha256)
+          .orderBy('id', 'desc')
+          .executeTakeFirst()
+      )?.alt ?? '')
+    : '';
   const href = (sha: string | null, name: string) => (sha ? `/files/${sha}/${name}` : null);
   return {
     itemId,
@@ -137,6 +193,7 @@ async function interpretationPageData(deps: Deps, itemId: number) {
             src: href(t.video_sha256, 'video')!,
             type: mime.get(t.video_sha256) ?? 'video/mp4',
             poster: href(t.poster_sha256, 'poster'),
+            posterAlt,
             captions: href(t.captions_sha256, 'captions.vtt')!,
           }
         : null,
@@ -144,13 +201,14 @@ async function interpretationPageData(deps: Deps, itemId: number) {
   };
 }
 
-async function consoleSectionData(deps: Deps, itemId: number): Promise<ConsoleSectionData | null> {
+async function consoleSectionData(deps: Deps, itemId: number, kind?: string): Promise<ConsoleSectionData | null> {
   const k = deps.db.kysely;
   const item = await k.selectFrom('items').select(['id', 'status']).where('id', '=', itemId).executeTakeFirst();
   if (!item) return null;
-  const policy = await repo.findPolicyByItem(k, itemId);
-  const t = policy ? undefined : await irepo.findByItem(k, itemId);
   const data: ConsoleSectionData = { itemId, itemStatus: item.status, policy: null, interpretation: null };
+  if (kind === '') return data; // an ordinary item: only the links to make it a policy or an interpretation
+  const policy = kind === 'interpretation' ? undefined : await repo.findPolicyByItem(k, itemId);
+  const t = policy || kind === 'policy' ? undefined : await irepo.findByItem(k, itemId);
   if (policy) {
     const s = await statusView(k, policy, deps.clock());
     const d = await policyDetail(k, itemId, deps.clock());
@@ -201,18 +259,18 @@ function libraryValues(c: C) {
   };
 }
 
-async function endedFeedXml(
+/** The feed of ended (abolished, expired) documents, one entry per recorded change, newest first. */
+async function endedFeed(
   deps: Deps,
   organizationId: number | undefined,
   title: string,
   htmlPath: string,
-  selfPath: string,
-) {
+): Promise<FeedDoc> {
   const tree = await orgTree(deps);
   const ids = organizationId ? subtree(tree, organizationId) : undefined;
   const rows = await repo.endedChanges(deps.db.kysely, ids, 50);
   const base = deps.config.publicBaseUrl;
-  const items = [];
+  const entries: FeedEntry[] = [];
   for (const r of rows) {
     const note = await statusNote(deps.db.kysely, {
       status: r.to_status as PolicyStatus,
@@ -220,18 +278,36 @@ async function endedFeedXml(
       byPolicyId: r.by_policy_id,
     });
     const link = `${base}${itemHref(r.org_slug, r.item_id)}`;
-    items.push(
-      `<item><title>${escapeXml(`【${POLICY_STATUS_LABELS[r.to_status as PolicyStatus]}】${r.title}`)}</title><link>${escapeXml(link)}</link><guid isPermaLink="false">${escapeXml(`policy-status-${r.id}`)}</guid><pubDate>${new Date(r.recorded_at).toUTCString()}</pubDate><description>${escapeXml([note, r.doc_number ? `文号：${r.doc_number}` : '', r.org_name].filter(Boolean).join('\n'))}</description></item>`,
-    );
+    entries.push({
+      id: `${link}#status-change-${r.id}`,
+      title: `【${POLICY_STATUS_LABELS[r.to_status as PolicyStatus]}】${r.title}`,
+      link,
+      summary: [note, r.doc_number ? `文号：${r.doc_number}` : '', r.org_name].filter(Boolean).join('\n'),
+      published: r.recorded_at,
+      updated: r.recorded_at,
+    });
   }
-  const xml = `<?xml version="1.0" encoding="UTF-8"?>\n<rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom"><channel><title>${escapeXml(title)}</title><link>${escapeXml(base + htmlPath)}</link><description>${escapeXml(`${title}：废止、失效文件的通告`)}</description><language>zh-CN</language><atom:link href="${escapeXml(base + selfPath)}" rel="self" type="application/rss+xml"/>${rows[0] ? `<lastBuildDate>${new Date(rows[0].recorded_at).toUTCString()}</lastBuildDate>` : ''}${items.join('')}</channel></rss>`;
-  return { xml, lastModified: rows[0]?.recorded_at ?? null };
+  const org = organizationId ? tree.byId.get(organizationId) : undefined;
+  return {
+    title,
+    description: `${title}：废止、失效文件的通告`,
+    htmlUrl: base + htmlPath,
+    author: org?.name ?? deps.config.site.name,
+    lastModified: rows[0]?.recorded_at ?? null,
+    // Atom needs an `updated` even when empty: the organization's (or the newest organization's) last change.
+    fallbackUpdated: org?.updatedAt ?? latest(...tree.all.map((o) => o.updatedAt)) ?? '',
+    entries,
+  };
 }
 
-function serveFeed(c: C, feed: { xml: string; lastModified: string | null }) {
-  const etag = `"${createHash('sha256').update(feed.xml).digest('base64url').slice(0, 27)}"`;
+const FEED_TYPES = { rss: 'application/rss+xml', atom: 'application/atom+xml' } as const;
+
+function serveFeed(c: C, deps: Deps, feed: FeedDoc, format: 'rss' | 'atom') {
+  const self = deps.config.publicBaseUrl + new URL(c.req.url).pathname;
+  const xml = format === 'rss' ? renderRss(feed, self) : renderAtom(feed, self);
+  const etag = `"${createHash('sha256').update(xml).digest('base64url').slice(0, 27)}"`;
   const headers: Record<string, string> = {
-    'Content-Type': 'application/rss+xml; charset=utf-8',
+    'Content-Type': `${FEED_TYPES[format]}; charset=utf-8`,
     'Cache-Control': 'public, no-cache',
     ETag: etag,
   };
@@ -244,7 +320,7 @@ function serveFeed(c: C, feed: { xml: string; lastModified: string | null }) {
     )
   )
     return c.body(null, 304, headers);
-  return c.body(feed.xml, 200, headers);
+  return c.body(xml, 200, headers);
 }
 
 /** Public pages: the policy library of an organization and of the district, the feed of ended documents, transcripts. */
@@ -268,6 +344,10 @@ export function policyPublicRoutes(deps: Deps) {
     const action = org ? `/org/${org.slug}/policies` : '/policies';
     return portalPage(c, deps, {
       title: org ? `${org.name}政策文件库` : '政策文件库',
+      feeds: [
+        { title: '废止、失效的政策文件（RSS）', href: `${action}/ended.xml`, type: 'application/rss+xml' },
+        { title: '废止、失效的政策文件（Atom）', href: `${action}/ended.atom`, type: 'application/atom+xml' },
+      ],
       org: org ? portalOrg(org) : undefined,
       crumbs: [
         { label: '首页', href: '/' },
@@ -284,6 +364,7 @@ export function policyPublicRoutes(deps: Deps) {
           values={v}
           facets={r.facets}
           feedHref={`${action}/ended.xml`}
+          atomHref={`${action}/ended.atom`}
         />
       ),
     });
@@ -293,22 +374,19 @@ export function policyPublicRoutes(deps: Deps) {
   app.get('/org/:slug/policies', (c) =>
     cachedPage(c, async () => library(c, await publicOrganization(deps, c.req.param('slug')))),
   );
-  app.get('/policies/ended.xml', async (c) =>
-    serveFeed(c, await endedFeedXml(deps, undefined, '废止、失效的政策文件', '/policies', '/policies/ended.xml')),
-  );
-  app.get('/org/:slug/policies/ended.xml', async (c) => {
-    const org = await publicOrganization(deps, c.req.param('slug'));
-    return serveFeed(
-      c,
-      await endedFeedXml(
-        deps,
-        org.id,
-        `${org.name} - 废止、失效的政策文件`,
-        `/org/${org.slug}/policies`,
-        `/org/${org.slug}/policies/ended.xml`,
-      ),
+  for (const [format, ext] of [
+    ['rss', 'xml'],
+    ['atom', 'atom'],
+  ] as const) {
+    app.get(`/policies/ended.${ext}`, async (c) =>
+      serveFeed(c, deps, await endedFeed(deps, undefined, '废止、失效的政策文件', '/policies'), format),
     );
-  });
+    app.get(`/org/:slug/policies/ended.${ext}`, async (c) => {
+      const org = await publicOrganization(deps, c.req.param('slug'));
+      const feed = await endedFeed(deps, org.id, `${org.name} - 废止、失效的政策文件`, `/org/${org.slug}/policies`);
+      return serveFeed(c, deps, feed, format);
+    });
+  }
 
   app.get('/org/:slug/interpretations/:id/transcript', (c) =>
     cachedPage(c, async () => {
@@ -476,6 +554,29 @@ export function policyConsoleRoutes(deps: Deps) {
     return redirectWithFlash(c, `/console/items/${row.item_id}`, '关系已登记，相关文件的效力状态已更新。');
   });
 
+  staff.post('/console/policies/:id/interpretations', 'interpretation.edit', async (c) => {
+    const id = idOf(c);
+    const row = await policyItem(id);
+    const f = await formFields(c);
+    let itemId: number;
+    try {
+      itemId = await draftInterpretation(deps, p(c), actorOf(c), id, f.form ?? '');
+    } catch (e) {
+      if (e instanceof ValidationError)
+        return redirectWithFlash(
+          c,
+          `/console/items/${row.item_id}`,
+          `未能创建解读：${Object.values(e.fields).join(' ')}`,
+        );
+      throw e;
+    }
+    return redirectWithFlash(
+      c,
+      `/console/items/${itemId}`,
+      '解读草稿已创建，并已关联本政策文件。请撰写正文后报送审核。',
+    );
+  });
+
   staff.post('/console/policies/:id/waiver', 'policy.edit', async (c) => {
     const id = idOf(c);
     const row = await policyItem(id);
@@ -609,6 +710,7 @@ export function policyConsoleRoutes(deps: Deps) {
                 <th scope="col">本年制发件数</th>
                 <th scope="col">本年废止件数</th>
                 <th scope="col">现行有效件数</th>
+                <th scope="col">本年失效件数（不计入废止，仅供核对）</th>
               </tr>
             </thead>
             <tbody>
@@ -618,13 +720,15 @@ export function policyConsoleRoutes(deps: Deps) {
                   <td>{r.issued}</td>
                   <td>{r.abolished}</td>
                   <td>{r.inForce}</td>
+                  <td>{r.expired}</td>
                 </tr>
               ))}
             </tbody>
           </table>
         </div>
         <p class="meta">
-          本年废止件数含宣布失效和有效期届满失效的文件；现行有效件数按 12 月 31 日的效力状态（有效、已修订）计算。
+          本年废止件数：本年被其他文件废止或替代（以新文件施行日期为准）、或经清理决定废止的文件；有效期届满失效和清理中宣布失效的文件不属于废止，不计入，另列“本年失效件数”供核对。现行有效件数按
+          12 月 31 日的效力状态（有效、已修订）计算，尚未施行的文件不计入。
         </p>
       </>,
     );
@@ -651,21 +755,6 @@ const orgRef = z
   .trim()
   .regex(/^([1-9]\d{0,9}|[a-z0-9][a-z0-9-]{0,63})$/, '机构须为编号或英文简称（slug）。')
   .describe('机构编号或英文简称（slug），含下级机构');
-
-const statusSchema = z.object({
-  status: z
-    .enum(POLICY_STATUSES)
-    .describe('效力状态：pending 尚未施行，in_force 有效，amended 已修订，abolished 已废止，expired 已失效'),
-  label: z.string(),
-  since: z.string().nullable().describe('该状态自何日起（YYYY-MM-DD）'),
-  banner: z
-    .object({
-      text: z.string().describe('原文件页面顶部标注的文字'),
-      by: z.object({ id: z.number(), title: z.string(), doc_number: z.string(), url: z.string() }).nullable(),
-    })
-    .nullable()
-    .describe('文件不再完全有效时的标注（与网页顶部的标注相同）；有效时为 null'),
-});
 
 const policySummary = z.object({
   id: z.number(),
@@ -779,7 +868,7 @@ export function policyApiRoutes(deps: Deps) {
           description: '政策文件',
           schema: policySummary.omit({ status: true }).extend({
             issuers: z.array(z.string()).describe('发文机关，主办在前'),
-            status: statusSchema,
+            status: validitySchema,
             relations: z.array(
               z.object({
                 kind: z.enum(RELATION_KINDS),
@@ -809,10 +898,6 @@ export function policyApiRoutes(deps: Deps) {
         .where('item_id', '=', item.id)
         .where('version', '=', item.published_version)
         .executeTakeFirst();
-      const s = d.status;
-      const bannerText = s.banner
-        ? `本文件${s.label}，自 ${s.since} 起${s.status === 'amended' ? '按修改后的规定执行' : '不再执行'}。`
-        : '';
       const interps = (await irepo.ofPolicy(k, row.id)).filter((x) => x.published_version > 0 && !x.withdrawn);
       const tInfo = await Promise.all(interps.map((x) => irepo.find(k, x.id)));
       return {
@@ -829,24 +914,7 @@ export function policyApiRoutes(deps: Deps) {
           valid_until: row.valid_until,
           url: `${base}${itemHref(org.slug, item.id)}`,
           issuers: d.issuers,
-          status: {
-            status: s.status,
-            label: s.label,
-            since: s.since,
-            banner: s.banner
-              ? {
-                  text: bannerText,
-                  by: s.by
-                    ? {
-                        id: s.by.id,
-                        title: s.by.title,
-                        doc_number: s.by.docNumber,
-                        url: `${base}${itemHref(s.by.orgSlug, s.by.itemId)}`,
-                      }
-                    : null,
-                }
-              : null,
-          },
+          status: validityView(d.status, base),
           relations: d.relations.map((r) => ({
             kind: r.kind,
             direction: r.direction,
@@ -948,7 +1016,8 @@ export function policyApiRoutes(deps: Deps) {
       path: `${V1}/statistics/policies`,
       operationId: 'policyStatistics',
       summary: '政策文件统计（年度报告表二第一栏）',
-      description: '规章和行政规范性文件的本年制发件数、本年废止件数（含失效）和年末现行有效件数；机构含其下级机构。',
+      description:
+        '规章和行政规范性文件的本年制发件数、本年废止件数和年末现行有效件数（表二第一栏）；机构含其下级机构。废止指本年被其他文件废止或替代（以新文件施行日期为准）或经清理决定废止；有效期届满失效和宣布失效不是废止，另列在 expired。',
       tags: ['政策文件'],
       query: z.object({ year: z.coerce.number().int().min(1990).max(2200), organization: orgRef.optional() }),
       responses: {
@@ -962,8 +1031,9 @@ export function policyApiRoutes(deps: Deps) {
                 type: z.enum(['rule', 'normative']),
                 label: z.string(),
                 issued: z.number().describe('本年制发件数'),
-                abolished: z.number().describe('本年废止件数'),
-                in_force: z.number().describe('现行有效件数'),
+                abolished: z.number().describe('本年废止件数：被废止、被替代或经清理决定废止（不含失效）'),
+                in_force: z.number().describe('现行有效件数（12 月 31 日有效或已修订）'),
+                expired: z.number().describe('本年失效件数（有效期届满或宣布失效）：不属于表二的栏目，供核对'),
               }),
             ),
           }),
@@ -983,6 +1053,7 @@ export function policyApiRoutes(deps: Deps) {
             issued: r.issued,
             abolished: r.abolished,
             in_force: r.inForce,
+            expired: r.expired,
           })),
         },
       };

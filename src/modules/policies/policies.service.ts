@@ -8,7 +8,7 @@ import { emit, type ItemEvent, onEvent } from '../../platform/events.js';
 import { parseOrThrow } from '../../platform/http/forms.js';
 import { clearPageCache } from '../../platform/http/portal.js';
 import { setJobLabel } from '../../platform/jobs/jobs.routes.js';
-import { type JobRunner, scheduleRecurring } from '../../platform/jobs/jobs.service.js';
+import { type JobRunner, scheduleOnce, scheduleRecurring } from '../../platform/jobs/jobs.service.js';
 import { beijingDate } from '../../platform/time.js';
 import { orgTree } from '../organizations/organizations.service.js';
 import { parseDocNumber } from './doc-number.js';
@@ -16,6 +16,7 @@ import * as repo from './policies.repository.js';
 import { POLICY_TYPES, type PolicyType, policyInput, relationInput } from './policies.schema.js';
 import {
   type IncomingRelation,
+  nextDay,
   POLICY_STATUS_LABELS,
   type PolicyStatus,
   policyStatus,
@@ -75,6 +76,8 @@ export async function savePolicy(
   if (!can(p, 'policy.edit', tree.chain(item.organization_id)))
     throw new ForbiddenError('您无权编辑该机构的政策文件。');
   if (item.status !== 'draft') throw new ValidationError({ policy_type: '只有草稿状态的信息可以修改政策文件属性。' });
+  if (item.kind === 'interpretation')
+    throw new ValidationError({ policy_type: '该信息已设为政策解读，不能同时设为政策文件。' });
   const errors: Record<string, string> = {};
   let doc: { text: string; issuer: string; year: number | null; seq: number | null } = {
     text: '',
@@ -333,15 +336,46 @@ export async function statusView(db: Kysely<Database>, policy: repo.PolicyRow, n
 }
 
 export const STATUS_JOB = 'policies.status';
+export const MIDNIGHT_JOB = 'policies.status.midnight';
 
-/** Registers the hourly status job on the runner (at server start): a date passing midnight is seen within the hour. */
+/** Seconds after Beijing midnight the daily sweep runs (a margin for servers' clocks). */
+const MIDNIGHT_MARGIN_S = 5;
+
+/** The first Beijing midnight (plus the margin) strictly after `now`. */
+export function nextMidnightRun(now: Date): Date {
+  const tomorrow = nextDay(beijingDate(now));
+  return new Date(Date.parse(`${tomorrow}T00:00:00+08:00`) + MIDNIGHT_MARGIN_S * 1000);
+}
+
+/**
+ * Schedules the sweep just after the next Beijing midnight, as a one-off job named by that date: every
+ * server does this at start and after each midnight run, and the unique name makes it one job (one run).
+ */
+export function scheduleMidnightSweep(db: Deps['db'], now: Date): Promise<boolean> {
+  const at = nextMidnightRun(now);
+  return scheduleOnce(db, `${MIDNIGHT_JOB}@${beijingDate(at)}`, MIDNIGHT_JOB, at, now);
+}
+
+/**
+ * Registers the status jobs on the runner (at server start): a sweep just after each Beijing midnight, when
+ * dates change statuses (施行, 失效, a repeal coming into force), so the notice goes out at once; and the hourly
+ * sweep that catches up after a server was down at midnight (and relations recorded by other means).
+ */
 export async function registerPolicyJobs(runner: JobRunner, deps: Deps) {
   setJobLabel(STATUS_JOB, '政策文件效力状态（施行、失效、废止）');
+  setJobLabel(MIDNIGHT_JOB, '政策文件效力状态（每日零时）');
   runner.register(STATUS_JOB, async (_payload, ctx) => {
     const n = await sweepStatuses(deps, ctx.now);
     if (n > 0) ctx.logger.info({ changed: n }, 'policy statuses changed');
   });
+  runner.register(MIDNIGHT_JOB, async (_payload, ctx) => {
+    // The next night first, so a failing sweep (retried by the runner) never leaves the next one unscheduled.
+    await scheduleMidnightSweep(ctx.db, ctx.now);
+    const n = await sweepStatuses(deps, ctx.now);
+    if (n > 0) ctx.logger.info({ changed: n }, 'policy statuses changed at midnight');
+  });
   await scheduleRecurring(deps.db, STATUS_JOB, STATUS_JOB, 3600, deps.clock());
+  await scheduleMidnightSweep(deps.db, deps.clock());
 }
 
 export interface PolicyDetail {

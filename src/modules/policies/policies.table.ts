@@ -93,6 +93,8 @@ export interface PolicyCampaignTable {
   created_at: string;
   closed_at: string | null;
   closed_by: number | null;
+  /** The published information item listing the results (公布清理结果), set when the campaign closes. */
+  result_item_id: number | null;
 }
 
 export interface PolicyCampaignEntryTable {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { ValidationError } from '../../platform/errors.js';
+import { JobRunner } from '../../platform/jobs/jobs.service.js';
 import { createTestApp, type TestApp } from '../../testing/app.js';
 import { testEngines } from '../../testing/db.js';
 import { seedDemo } from '../seed/demo.js';
@@ -251,6 +252,56 @@ for (const engine of testEngines()) {
         assert.equal(changes.length, 1, 'one recorded change');
         assert.equal((await notifyJobs(d.itemId)).length, 1, 'one notification');
       }
+    });
+
+    test('the sweep runs just after Beijing midnight, once on two servers: the change is notified at once, once', async () => {
+      t.setNow(new Date('2027-02-01T02:00:00Z'));
+      const doc = await desk.publish({}, { date_signed: '2027-01-20', date_effective: '2027-02-02' });
+      assert.equal((await repo.findPolicy(t.db.kysely, doc.policyId))?.status, 'pending');
+      // Two servers start: each registers the jobs; the night's sweep is one job, named by its date.
+      const servers = ['a', 'b'].map((w) => new JobRunner(t.db, { clock: t.deps.clock, workerId: `server-${w}` }));
+      for (const r of servers) await svc.registerPolicyJobs(r, t.deps);
+      const midnightJobs = () =>
+        t.db.kysely
+          .selectFrom('jobs')
+          .select(['name', 'run_at', 'status'])
+          .where('handler', '=', svc.MIDNIGHT_JOB)
+          .orderBy('name')
+          .execute();
+      assert.deepEqual(await midnightJobs(), [
+        { name: `${svc.MIDNIGHT_JOB}@2027-02-02`, run_at: '2027-02-01T16:00:05.000Z', status: 'scheduled' },
+      ]);
+      // The hourly sweep at 23:30 sees nothing yet.
+      t.setNow(new Date('2027-02-01T15:30:00Z'));
+      await Promise.all(servers.map((r) => r.runDue(t.deps.clock())));
+      assert.equal((await repo.findPolicy(t.db.kysely, doc.policyId))?.status, 'pending');
+      // 00:00:05 on 2 February in Beijing, both servers poll at once: one runs the sweep.
+      t.setNow(new Date('2027-02-01T16:00:05Z'));
+      const ran = await Promise.all(servers.map((r) => r.runDue(t.deps.clock())));
+      assert.equal(ran[0] + ran[1], 1, 'one server ran the midnight sweep');
+      const row = await repo.findPolicy(t.db.kysely, doc.policyId);
+      assert.deepEqual([row?.status, row?.status_since], ['in_force', '2027-02-02']);
+      const changes = (await repo.statusChanges(t.db.kysely, doc.policyId)).filter((c) => c.to_status === 'in_force');
+      assert.equal(changes.length, 1, 'one recorded change');
+      assert.equal(changes[0].recorded_at, '2027-02-01T16:00:05.000Z', 'recorded at midnight, not up to an hour later');
+      assert.equal((await notifyJobs(doc.itemId)).length, 1, 'one notification');
+      // The next night's sweep is scheduled, once.
+      assert.deepEqual(
+        (await midnightJobs()).map((j) => [j.name, j.status]),
+        [
+          [`${svc.MIDNIGHT_JOB}@2027-02-02`, 'done'],
+          [`${svc.MIDNIGHT_JOB}@2027-02-03`, 'scheduled'],
+        ],
+      );
+      // Polling again a second later runs nothing more.
+      t.setNow(new Date('2027-02-01T16:00:06Z'));
+      assert.deepEqual(await Promise.all(servers.map((r) => r.runDue(t.deps.clock()))), [0, 0]);
+    });
+
+    test('nextMidnightRun: the first Beijing midnight after now, plus a margin', () => {
+      assert.equal(svc.nextMidnightRun(new Date('2026-12-31T15:59:59Z')).toISOString(), '2026-12-31T16:00:05.000Z');
+      assert.equal(svc.nextMidnightRun(new Date('2026-12-31T16:00:00Z')).toISOString(), '2027-01-01T16:00:05.000Z');
+      assert.equal(svc.nextMidnightRun(new Date('2026-12-31T16:00:05Z')).toISOString(), '2027-01-01T16:00:05.000Z');
     });
   });
 }

@@ -7,6 +7,11 @@ import type { Deps } from '../../platform/context.js';
 export interface ItemRef {
   id: number;
   organizationId: number;
+  /**
+   * The item's kind flag (items.kind): '' for an ordinary item; a module that extends items sets it when it
+   * attaches its row, so its sections can skip their lookups for other items. Undefined: unknown (look up).
+   */
+  kind?: string;
 }
 
 // JSX children; `unknown` keeps this file free of the renderer's types.

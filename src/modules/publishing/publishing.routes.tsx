@@ -132,7 +132,7 @@ export function publishingPublicRoutes(deps: Deps) {
       const { item, version, versions, replacement } = await svc.publicItem(deps, org.id, id);
       const tree = await orgTree(deps);
       const replacementOrg = replacement ? tree.byId.get(replacement.organizationId) : undefined;
-      const sections = await itemPageSections(deps, { id: item.id, organizationId: org.id });
+      const sections = await itemPageSections(deps, { id: item.id, organizationId: org.id, kind: item.kind });
       const v: PublicItemView = {
         sections,
         id: item.id,
@@ -461,7 +461,16 @@ export function publishingConsoleRoutes(deps: Deps) {
           attachments={view.attachments}
           errors={errors?.file || errors?.alt ? errors : undefined}
         />
-        {(await itemPageSections(deps, { id: item.id, organizationId: item.organization_id }, csrf, 'console')).console}
+        {
+          (
+            await itemPageSections(
+              deps,
+              { id: item.id, organizationId: item.organization_id, kind: item.kind },
+              csrf,
+              'console',
+            )
+          ).console
+        }
         <History events={view.events} />
       </>,
       errors ? 422 : 200,

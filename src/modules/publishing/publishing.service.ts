@@ -15,6 +15,7 @@ import { orgTree } from '../organizations/organizations.service.js';
 import { allocateIndexNumber } from './index-number.js';
 import * as repo from './publishing.repository.js';
 import {
+  type ItemInput,
   type ItemStatus,
   itemInput,
   STATUS_LABELS,
@@ -147,6 +148,24 @@ async function itemEvent(
   });
 }
 
+/** A draft's content checked against the organization's directory, ready to insert (outside any transaction). */
+export interface PreparedDraft {
+  organizationId: number;
+  orgCode: string;
+  input: ItemInput;
+  body: string;
+  column: { id: number; code: string };
+}
+
+/** Validates a draft's content for an organization (no permission check: callers check theirs). */
+export async function prepareDraft(deps: Deps, organizationId: number, raw: unknown): Promise<PreparedDraft> {
+  const tree = await orgTree(deps);
+  const org = tree.byId.get(organizationId);
+  if (!org) throw new NotFoundError('机构不存在。');
+  const { input, body, column } = await validateContent(deps, organizationId, raw, false);
+  return { organizationId, orgCode: org.code, input, body, column };
+}
+
 /** Creates a draft with its disclosure attribute and 五公开 category, allocating its index number. */
 export async function createDraft(
   deps: Deps,
@@ -154,17 +173,38 @@ export async function createDraft(
   actor: Actor,
   organizationId: number,
   raw: unknown,
-  opts: { sourceRef?: string } = {},
+  opts: {
+    sourceRef?: string;
+    /** More work inside the draft's transaction (e.g. policies links the new draft to a policy as its interpretation). */
+    inTransaction?: (trx: Kysely<Database>, itemId: number) => Promise<void>;
+  } = {},
 ): Promise<number> {
   const tree = await orgTree(deps);
-  const org = tree.byId.get(organizationId);
-  if (!org) throw new NotFoundError('机构不存在。');
+  if (!tree.byId.get(organizationId)) throw new NotFoundError('机构不存在。');
   if (!can(p, 'item.draft', tree.chain(organizationId))) throw new ForbiddenError('您无权在该机构起草信息。');
-  const { input, body, column } = await validateContent(deps, organizationId, raw, false);
+  const prepared = await prepareDraft(deps, organizationId, raw);
   const now = deps.clock();
   return deps.db.kysely.transaction().execute(async (trx) => {
+    const id = await insertDraft(trx, deps, p.userId, actor, prepared, now, opts);
+    if (opts.inTransaction) await opts.inTransaction(trx, id);
+    return id;
+  });
+}
+
+/** Inserts a prepared draft inside the caller's transaction (event and audit included); returns its id. */
+export async function insertDraft(
+  trx: Kysely<Database>,
+  deps: Deps,
+  draftedBy: number | null,
+  actor: Actor,
+  prepared: PreparedDraft,
+  now: Date,
+  opts: { sourceRef?: string } = {},
+): Promise<number> {
+  const { input, body, column, organizationId } = prepared;
+  {
     const indexNumber = await allocateIndexNumber(trx, {
-      org: org.code,
+      org: prepared.orgCode,
       column: column.code,
       year: Number(input.date_created.slice(0, 4)),
     });
@@ -188,7 +228,7 @@ export async function createDraft(
       status: 'draft',
       change_kind: 'initial',
       change_note: '',
-      drafted_by: p.userId,
+      drafted_by: draftedBy,
       published_version: 0,
       withdrawn: 0,
       source_ref: opts.sourceRef ?? null,
@@ -221,7 +261,7 @@ export async function createDraft(
       now,
     );
     return id;
-  });
+  }
 }
 
 /** Saves a draft's content; only drafts can be edited, and only by those who may draft in its organization. */

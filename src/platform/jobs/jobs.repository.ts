@@ -72,6 +72,27 @@ export async function insertJob(db: Kysely<Database>, j: NewJob): Promise<number
   return row.id;
 }
 
+/** Inserts a job unless one with that name exists (any status); true when this call added it. */
+export async function insertJobIfAbsent(db: Kysely<Database>, j: NewJob): Promise<boolean> {
+  const r = await db
+    .insertInto('jobs')
+    .values({
+      name: j.name,
+      handler: j.handler,
+      payload: j.payload,
+      run_at: j.runAt,
+      interval_seconds: j.intervalSeconds,
+      status: 'scheduled',
+      attempts: 0,
+      max_attempts: j.maxAttempts,
+      created_at: j.now,
+      updated_at: j.now,
+    })
+    .onConflict((oc) => oc.column('name').doNothing())
+    .executeTakeFirst();
+  return Number(r.numInsertedOrUpdatedRows ?? 0) === 1;
+}
+
 export function findJob(db: Kysely<Database>, id: number): Promise<JobRow | undefined> {
   return db.selectFrom('jobs').selectAll().where('id', '=', id).executeTakeFirst();
 }

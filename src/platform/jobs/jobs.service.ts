@@ -16,6 +16,7 @@ import {
   findJob,
   finishRun,
   insertJob,
+  insertJobIfAbsent,
   insertRun,
   type JobRow,
   type JobRunRow,
@@ -83,6 +84,31 @@ export async function scheduleRecurring(
     intervalSeconds,
     now: now.toISOString(),
     latestNextRun: addSeconds(now, intervalSeconds).toISOString(),
+  });
+}
+
+/**
+ * Schedules a one-off run of `handler` at `runAt` under a unique `name`, unless a job of that name already
+ * exists (scheduled, running or done): several servers scheduling the same run (e.g. "the sweep after
+ * midnight on 2026-12-01", named by its date) add one job, which one worker claims. True when this call added it.
+ */
+export async function scheduleOnce(
+  db: Db | Kysely<Database>,
+  name: string,
+  handler: string,
+  runAt: Date,
+  now: Date,
+  maxAttempts = 5,
+): Promise<boolean> {
+  assertPositiveInt(maxAttempts, 'maxAttempts');
+  return insertJobIfAbsent(kyselyOf(db), {
+    name,
+    handler,
+    payload: '{}',
+    runAt: runAt.toISOString(),
+    intervalSeconds: null,
+    maxAttempts,
+    now: now.toISOString(),
   });
 }
 

@@ -14,6 +14,7 @@ import {
   listRuns,
   pruneJobHistory,
   retryNow,
+  scheduleOnce,
   scheduleRecurring,
 } from './jobs.service.js';
 
@@ -83,6 +84,30 @@ for (const engine of testEngines()) {
       // serves queries in arrival order, so the first runner wins every claim the second also tries.
       const workers = new Set([...ranBy.values()].flat());
       if (engine === 'postgres') assert.equal(workers.size, 2);
+    });
+
+    test('scheduleOnce adds one job per name, from two servers at once, even after it ran', async () => {
+      const handler = uniq('once');
+      const name = `${handler}@2026-11-26`;
+      let runs = 0;
+      const at = addSeconds(T0, 60);
+      const added = await Promise.all([
+        scheduleOnce(db, name, handler, at, T0),
+        scheduleOnce(db2, name, handler, at, T0),
+      ]);
+      assert.deepEqual(added.sort(), [false, true]);
+      const rows = await db.kysely.selectFrom('jobs').selectAll().where('name', '=', name).execute();
+      assert.equal(rows.length, 1);
+      assert.equal(rows[0].run_at, at.toISOString());
+      assert.equal(rows[0].interval_seconds, null);
+      const r = new JobRunner(db).register(handler, async () => {
+        runs++;
+      });
+      assert.equal(await r.runDue(T0), 0, 'not due before its time');
+      assert.equal(await r.runDue(at), 1);
+      assert.equal(await scheduleOnce(db, name, handler, addSeconds(at, 60), at), false, 'done: not added again');
+      assert.equal(await r.runDue(addSeconds(at, 120)), 0);
+      assert.equal(runs, 1);
     });
 
     test('a job whose lease expired is reclaimed by another runner and the stale run is closed', async () => {

@@ -2,7 +2,7 @@ import type { FieldErrors } from '../../../platform/errors.js';
 import { ErrorSummary, SelectField, TextArea, TextField } from '../../../platform/render/components.js';
 import { STATUS_LABELS } from '../../publishing/publishing.schema.js';
 import { itemHref } from '../../publishing/views/public.js';
-import { INTERPRETATION_FORMS, MEDIA_ROLES } from '../interpretations.schema.js';
+import { FORM_KEYS, INTERPRETATION_FORMS, MEDIA_ROLES } from '../interpretations.schema.js';
 import { POLICY_TYPES } from '../policies.schema.js';
 import { RELATION_KINDS, RELATION_LABELS } from '../status.js';
 
@@ -88,12 +88,20 @@ export function ConsoleSection({ d, csrf }: { d: ConsoleSectionData; csrf: strin
           ))}
         </ul>
       )}
-      {draft ? (
-        <p>
-          <a href={`/console/items/new?interprets=${p.id}`}>起草解读</a>
-          （起草后在解读页面选择“设为政策解读”，填写本文件编号 {p.id}）
-        </p>
-      ) : null}
+      <form method="post" action={`/console/policies/${p.id}/interpretations`} class="draft-interpretation">
+        <Csrf t={csrf} />
+        <fieldset>
+          <legend>撰写解读</legend>
+          <p class="hint">新建一条解读草稿，已关联本文件，解读责任单位为本文件的起草单位（可修改）。</p>
+          <p>
+            {FORM_KEYS.map((f) => (
+              <button type="submit" name="form" value={f} class="secondary">
+                {INTERPRETATION_FORMS[f]}
+              </button>
+            ))}
+          </p>
+        </fieldset>
+      </form>
       {p.type === 'normative' && p.interpretations.length === 0 ? (
         <form method="post" action={`/console/policies/${p.id}/waiver`} novalidate>
           <Csrf t={csrf} />

@@ -132,7 +132,7 @@ export interface InterpretationPageData {
   responsibleOrg: string;
   hasTranscript: boolean;
   /** Shown only with its WebVTT captions (a video interpretation cannot be submitted without them). */
-  video: null | { src: string; type: string; poster: string | null; captions: string };
+  video: null | { src: string; type: string; poster: string | null; posterAlt: string; captions: string };
   policies: { item_id: number; title: string; doc_number: string; org_slug: string }[];
 }
 
@@ -145,11 +145,23 @@ export function InterpretationSection({ d }: { d: InterpretationPageData }) {
         {d.byPrincipal ? ` ｜ 主要负责人解读${d.principalName ? `（${d.principalName}）` : ''}` : ''}
       </p>
       {d.video ? (
-        <video controls preload="metadata" poster={d.video.poster ?? undefined} class="interpretation-video">
-          <source src={d.video.src} type={d.video.type} />
-          <track kind="captions" src={d.video.captions} srclang="zh" label="中文字幕" default />
-          您的浏览器不能播放此视频，请<a href={d.video.src}>下载视频</a>观看。
-        </video>
+        <figure class="interpretation-video">
+          <video
+            controls
+            preload="metadata"
+            poster={d.video.poster ?? undefined}
+            aria-describedby={d.video.posterAlt ? `video-poster-${d.itemId}` : undefined}
+          >
+            <source src={d.video.src} type={d.video.type} />
+            <track kind="captions" src={d.video.captions} srclang="zh" label="中文字幕" default />
+            您的浏览器不能播放此视频，请<a href={d.video.src}>下载视频</a>观看。
+          </video>
+          {d.video.posterAlt ? (
+            <figcaption id={`video-poster-${d.itemId}`} class="meta">
+              视频封面：{d.video.posterAlt}
+            </figcaption>
+          ) : null}
+        </figure>
       ) : null}
       {d.hasTranscript ? (
         <p>
@@ -192,6 +204,7 @@ export function LibraryPage(p: {
   values: Record<string, string>;
   facets: { issuers: string[]; themes: string[]; years: number[] };
   feedHref?: string;
+  atomHref?: string;
 }) {
   const v = p.values;
   const qs = (page: number) => {
@@ -254,7 +267,13 @@ export function LibraryPage(p: {
         {p.feedHref ? (
           <>
             {' ｜ '}
-            <a href={p.feedHref}>订阅废止、失效文件（RSS）</a>
+            订阅废止、失效文件：<a href={p.feedHref}>RSS</a>
+            {p.atomHref ? (
+              <>
+                {' '}
+                <a href={p.atomHref}>Atom</a>
+              </>
+            ) : null}
           </>
         ) : null}
       </p>
