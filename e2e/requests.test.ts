@@ -23,7 +23,9 @@ import {
 // arithmetic question) and keeps the tracking number and query code; the disclosure officer assigns the
 // request to herself and asks for a clarification; the citizen opens the status page with the code and
 // answers; the head of the office (机构管理员) extends the deadline; the officer decides 部分公开 with a released
-// file; the citizen sees the outcome and downloads the file and the reply letter (告知书). Pages are checked with axe-core on the way.
+// file; the citizen sees the outcome and downloads the file and the reply letter (告知书); having lost the query
+// code, the citizen gets a new one from the officer with the acknowledgement (受理回执), and only the new one
+// works. Pages are checked with axe-core on the way.
 
 const SKIP = process.env.GONGKAI_E2E_CHROMIUM
   ? false
@@ -263,6 +265,28 @@ else
           const letterPath = await letter.path();
           assert.ok(letterPath && fs.readFileSync(letterPath).subarray(0, 5).toString() === '%PDF-', 'a PDF letter');
           assert.ok(!(await later.content()).includes(ID_NUMBER));
+
+          // The citizen lost the code: the officer issues a new one and hands over the acknowledgement (受理回执).
+          await officer.reload();
+          await action(officer, 'query-code', async () => {}, '重新生成查询码（原查询码立即失效）');
+          const newCode = ((await officer.locator('#query-code').textContent()) ?? '').trim();
+          assert.match(newCode, /^[A-Z2-9]{5}-[A-Z2-9]{5}$/);
+          assert.notEqual(newCode, code);
+          await a11y(officer, 'acknowledgement');
+          const [ack] = await Promise.all([
+            officer.waitForEvent('download'),
+            officer.getByRole('button', { name: '下载受理回执（PDF）' }).click(),
+          ]);
+          assert.match(ack.suggestedFilename(), /^受理回执-\d{4}-\d{6}\.pdf$/);
+          const lookup = await open();
+          await lookup.goto('/requests/status');
+          await lookup.getByLabel('受理编号').fill(tracking);
+          await lookup.getByLabel('查询码').fill(code);
+          res = await clickAndWait(lookup, lookup.getByRole('button', { name: '查询' }));
+          assert.equal(res?.status(), 422, 'the old code no longer works');
+          await lookup.getByLabel('查询码').fill(newCode);
+          await clickAndWait(lookup, lookup.getByRole('button', { name: '查询' }));
+          assert.equal(pathOf(lookup), '/requests/status/view');
           assert.deepEqual(a11yFailures, []);
         });
       });

@@ -176,6 +176,37 @@ for (const engine of testEngines()) {
       assert.match(await (await citizen.get('/requests/status/view')).text(), /重新生成查询码/);
     });
 
+    test('posting the same registration form again (a reload of the acknowledgement) registers nothing new', async () => {
+      const form = await (await officer.get('/console/requests/new')).text();
+      const submissionId = /name="submissionId" value="([^"]+)"/.exec(form)?.[1] ?? '';
+      assert.match(submissionId, /^[A-Za-z0-9_-]{16,64}$/, 'each form carries a one-time submission id');
+      const fields = application({
+        channel: 'in_person',
+        receivedOn: '2025-03-10',
+        organization: 'huli',
+        description: '重复提交测试：某道路养护合同',
+        submissionId,
+      });
+      const first = await postMultipart(officer, '/console/requests/new/attachments', fields);
+      assert.equal(first.status, 200);
+      const firstHtml = await first.text();
+      setCookies.push(...first.headers.getSetCookie());
+      const again = await postMultipart(officer, '/console/requests/new/attachments', fields);
+      assert.equal(again.status, 303);
+      setCookies.push(...again.headers.getSetCookie());
+      const rows = await t.db.kysely
+        .selectFrom('requests')
+        .select(['id', 'tracking_number'])
+        .where('description', '=', '重复提交测试：某道路养护合同')
+        .execute();
+      assert.equal(rows.length, 1, 'registered once');
+      assert.equal(again.headers.get('location'), `/console/requests/${rows[0].id}`);
+      assert.equal(trackingIn(firstHtml), rows[0].tracking_number);
+      const page = await (await officer.get(`/console/requests/${rows[0].id}`)).text();
+      assert.match(page, /该申请已经登记（受理编号 \d{4}-\d{6}），未重复登记/);
+      assert.ok(!page.includes(codeIn(firstHtml)), 'the code is not shown again');
+    });
+
     test('no code in the database, an audit event, a mail, a cookie or a log line', async () => {
       const codes = [firstCode, secondCode].filter(Boolean);
       assert.equal(codes.length, 2);

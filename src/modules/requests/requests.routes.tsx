@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { type Context, Hono } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
 import { z } from 'zod';
@@ -74,6 +75,7 @@ const FIELDS = [
   'publishConsent',
   'channel',
   'receivedOn',
+  'submissionId',
 ];
 
 /** The form's text fields, and its uploaded files. */
@@ -549,16 +551,39 @@ export function requestConsoleRoutes(deps: Deps) {
     );
   };
   staff.get('/console/requests/new', 'request.manage', (c) =>
-    registerPage(c, { applicantType: 'natural_person', idType: 'resident_id', form: 'paper', delivery: 'post' }),
+    registerPage(c, {
+      applicantType: 'natural_person',
+      idType: 'resident_id',
+      form: 'paper',
+      delivery: 'post',
+      submissionId: randomBytes(16).toString('base64url'),
+    }),
   );
+  // The acknowledgement answers the POST itself, so reloading it would post the form again: each form carries a
+  // one-time submission id, and a second post of the same form goes to the request already registered instead
+  // of registering it twice (kept in memory for a day, per server process).
+  const submitted = new Map<string, { id: number; trackingNumber: string; at: number }>();
+  const DAY_MS = 86_400_000;
   staff.post('/console/requests/new/attachments', 'request.manage', async (c) => {
     const { fields, files } = await multipart(c);
+    const submissionId = /^[A-Za-z0-9_-]{16,64}$/.test(fields.submissionId ?? '') ? fields.submissionId : null;
+    const seen = submissionId ? submitted.get(submissionId) : undefined;
+    if (seen && Date.now() - seen.at < DAY_MS)
+      return redirectWithFlash(
+        c,
+        `/console/requests/${seen.id}`,
+        `该申请已经登记（受理编号 ${seen.trackingNumber}），未重复登记。如申请人需要查询码，请在本页“重新生成查询码”。`,
+      );
     let done: Awaited<ReturnType<typeof registerFromOffice>>;
     try {
       done = await registerFromOffice(deps, c.get('principal'), actorOf(c), fields, files);
     } catch (e) {
       if (e instanceof ValidationError) return registerPage(c, keep(fields), e.fields);
       throw e;
+    }
+    if (submissionId) {
+      if (submitted.size > 1000) for (const [k, v] of submitted) if (Date.now() - v.at >= DAY_MS) submitted.delete(k);
+      submitted.set(submissionId, { id: done.id, trackingNumber: done.trackingNumber, at: Date.now() });
     }
     // The acknowledgement is the answer itself (not a redirect): the query code is shown once and is never
     // put in a URL, a cookie or a log.

@@ -136,6 +136,7 @@ export function RegisterPage(p: ApplicationFormProps & { today: string }) {
       <ErrorSummary errors={p.errors} />
       <form method="post" action="/console/requests/new/attachments" enctype="multipart/form-data" novalidate>
         <CsrfField token={p.csrf} />
+        {p.values.submissionId ? <input type="hidden" name="submissionId" value={p.values.submissionId} /> : null}
         <SelectField
           name="channel"
           label="收到渠道"
