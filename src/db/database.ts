@@ -22,7 +22,7 @@ pg.types.setTypeParser(1700, (v: string) => Number.parseFloat(v));
 /** Opens the database named by a `sqlite:` or `postgres://` URL. */
 export function openDb(
   url: string,
-  opts: { poolSize?: number; sqliteCacheMb?: number; sqliteMmapMb?: number } = {},
+  opts: { poolSize?: number; sqliteCacheMb?: number; sqliteMmapMb?: number; onIdleError?: (err: Error) => void } = {},
 ): Db {
   if (url.startsWith('sqlite:')) {
     const file = url.slice('sqlite:'.length);
@@ -46,6 +46,13 @@ export function openDb(
     };
   }
   const pool = new pg.Pool({ connectionString: url, max: opts.poolSize ?? 10 });
+  // An idle pooled connection that the server ends (a PostgreSQL restart, an administrator terminating
+  // backends, a test dropping its database) emits 'error' on the pool; unhandled, that would crash the process.
+  // The pool drops that connection and opens a new one when needed, so a line on stderr is all it takes.
+  pool.on('error', (err) => {
+    if (opts.onIdleError) opts.onIdleError(err);
+    else process.stderr.write(`postgres: an idle connection failed and was dropped: ${err.message}\n`);
+  });
   const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return { kysely, engine: 'postgres', close: () => kysely.destroy() };
 }
