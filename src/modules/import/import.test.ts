@@ -7,6 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import ExcelJS from 'exceljs';
 import { createTestApp, type TestApp, TestClient } from '../../testing/app.js';
 import { testEngines } from '../../testing/db.js';
+import { drainSearchQueue } from '../search/search-queue.js';
 import { seedDemo } from '../seed/demo.js';
 import { decodeText, parseCsv } from './import.read.js';
 import { mapHeader, parseDateCell } from './import.schema.js';
@@ -164,8 +165,12 @@ for (const engine of testEngines()) {
       const page = await client.get(`/org/wenti/items/${one.id}`);
       assert.equal(page.status, 200);
       assert.match(await page.text(), /关于印发2017年部门预算公开工作方案的通知/);
-      const found = await client.get(`/search?q=${encodeURIComponent('部门预算公开工作方案')}`);
-      assert.match(await found.text(), new RegExp(`/org/wenti/items/${one.id}`));
+      // Search follows once the queue is drained (the job, or --index-now).
+      assert.equal(r.queued, 2, 'the new items wait in the search queue');
+      const search = () => client.get(`/search?q=${encodeURIComponent('部门预算公开工作方案')}`).then((x) => x.text());
+      assert.doesNotMatch(await search(), new RegExp(`/org/wenti/items/${one.id}"`));
+      assert.equal(await drainSearchQueue(t.db), 2);
+      assert.match(await search(), new RegExp(`/org/wenti/items/${one.id}"`));
     });
 
     test('running the same file again creates nothing and says how many already existed', async () => {

@@ -72,6 +72,37 @@ export async function nextSequence(db: Kysely<Database>, key: string): Promise<n
   return r.next_value - 1;
 }
 
+/** The ids of the organization's items carrying these source references (an importer's keys). */
+export async function existingSourceRefs(
+  db: Kysely<Database>,
+  organizationId: number,
+  refs: readonly string[],
+): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  const unique = [...new Set(refs)];
+  for (let i = 0; i < unique.length; i += 500) {
+    const rows = await db
+      .selectFrom('items')
+      .select(['id', 'source_ref'])
+      .where('organization_id', '=', organizationId)
+      .where('source_ref', 'in', unique.slice(i, i + 500))
+      .execute();
+    for (const r of rows) out.set(r.source_ref as string, r.id);
+  }
+  return out;
+}
+
+/** Takes `n` consecutive values of a sequence in one statement; returns the first. */
+export async function takeSequence(db: Kysely<Database>, key: string, n: number): Promise<number> {
+  const r = await db
+    .insertInto('index_sequences')
+    .values({ key, next_value: 1 + n })
+    .onConflict((oc) => oc.column('key').doUpdateSet({ next_value: sql`index_sequences.next_value + ${n}` }))
+    .returning('next_value')
+    .executeTakeFirstOrThrow();
+  return r.next_value - n;
+}
+
 export async function getSetting(db: Kysely<Database>, key: string): Promise<string | undefined> {
   return (await db.selectFrom('settings').select('value').where('key', '=', key).executeTakeFirst())?.value;
 }

@@ -48,6 +48,7 @@ export async function searchDocOf(trx: Kysely<Database>, itemId: number) {
 /** Keeps the search index in step with publication, inside the publishing transaction. */
 export function registerSearchIndexer() {
   onEvent('search.index', async (trx, event) => {
+    if (event.indexQueued) return;
     if (event.type === 'item.withdrawn') {
       await removeDocument(trx, event.itemId);
       return;
