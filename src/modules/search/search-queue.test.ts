@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { JobRunner } from '../../platform/jobs/jobs.service.js';
-import { createTestApp, type TestApp, TestClient } from '../../testing/app.js';
+import { createTestApp, insertStaff, signedInClient, type TestApp, TestClient } from '../../testing/app.js';
 import { testEngines } from '../../testing/db.js';
 import { type ImportedItem, importPublishedMany } from '../publishing/publishing.service.js';
 import { seedDemo } from '../seed/demo.js';
@@ -127,13 +127,21 @@ for (const engine of testEngines()) {
 
     test('imported items are public at once; search finds them after the queue job ran', async () => {
       const [a] = columns;
+      await drainSearchQueue(t.db); // what the tests above queued
       const { results } = await many([item('Q-1', a.id, 2019, { title: '关于开展蓝鲸湾湿地保护宣传的通知' })]);
       const id = results[0].id;
       const client = new TestClient(t.app);
       assert.equal((await client.get(`/org/wenti/items/${id}`)).status, 200);
       const search = () => client.get(`/search?q=${encodeURIComponent('蓝鲸湾湿地')}`).then((r) => r.text());
       assert.doesNotMatch(await search(), new RegExp(`/org/wenti/items/${id}"`));
-      assert.ok((await queueLength(t.db.kysely)) >= 1);
+      assert.equal(await queueLength(t.db.kysely), 1);
+      // The console's dashboard says how many items search cannot find yet.
+      const staff = await signedInClient(
+        t,
+        await insertStaff(t, 'queue-viewer', [{ role: 'drafter', organizationId: orgId }]),
+      );
+      const dash = async () => (await staff.get('/console')).text();
+      assert.match(await dash(), /<span class="stat">1<\/span> 条导入的信息正在排队建立搜索索引/);
 
       const runner = new JobRunner(t.db, { clock: t.deps.clock });
       await registerSearchQueueJob(runner);
@@ -141,6 +149,7 @@ for (const engine of testEngines()) {
       assert.equal(await runner.runDue(t.deps.clock()), 1);
       assert.equal(await queueLength(t.db.kysely), 0);
       assert.match(await search(), new RegExp(`/org/wenti/items/${id}"`));
+      assert.doesNotMatch(await dash(), /排队建立搜索索引/);
     });
 
     test('two workers draining at once index each item once', async () => {
