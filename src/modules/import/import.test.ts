@@ -50,6 +50,17 @@ describe('reading import files', () => {
     );
   });
 
+  test('CSV is lenient where Excel is: a quote inside an unquoted field is text, text after a closing quote joins the field', () => {
+    assert.deepEqual(
+      parseCsv('a"b,"c"d,e\n"x\r\ny",\n"never closed,\nz').map((r) => [r.line, r.cells]),
+      [
+        [1, ['a"b', 'cd', 'e']],
+        [2, ['x\r\ny', '']],
+        [4, ['never closed,\nz']],
+      ],
+    );
+  });
+
   test('text is decoded as UTF-8 (with or without BOM), else as GB18030', () => {
     assert.deepEqual(decodeText(Buffer.from('\ufeff标题', 'utf8')), { text: '标题', encoding: 'UTF-8（带 BOM）' });
     assert.equal(decodeText(Buffer.from('标题', 'utf8')).encoding, 'UTF-8');
