@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema.js';
-import { getSetting, nextSequence, takeSequence } from './publishing.repository.js';
+import { getSetting, nextSequence, takeSequences } from './publishing.repository.js';
 
 export const DEFAULT_INDEX_PATTERN = '{org}-{column}-{year}-{seq:5}';
 export const INDEX_PATTERN_SETTING = 'index_number_pattern';
@@ -48,8 +48,12 @@ export async function allocateIndexNumbers(
     groups.set(key, g);
   });
   const out = new Array<string>(parts.length);
+  const firsts = await takeSequences(
+    trx,
+    [...groups].map(([key, g]) => ({ key, n: g.at.length })),
+  );
   for (const [key, g] of groups) {
-    const first = await takeSequence(trx, key, g.at.length);
+    const first = firsts.get(key) as number;
     const width = g.m?.[1] ? Number(g.m[1]) : 5;
     g.at.forEach((i, k) => {
       const seq = String(first + k).padStart(width, '0');

@@ -92,15 +92,30 @@ export async function existingSourceRefs(
   return out;
 }
 
-/** Takes `n` consecutive values of a sequence in one statement; returns the first. */
-export async function takeSequence(db: Kysely<Database>, key: string, n: number): Promise<number> {
-  const r = await db
-    .insertInto('index_sequences')
-    .values({ key, next_value: 1 + n })
-    .onConflict((oc) => oc.column('key').doUpdateSet({ next_value: sql`index_sequences.next_value + ${n}` }))
-    .returning('next_value')
-    .executeTakeFirstOrThrow();
-  return r.next_value - n;
+/**
+ * Takes `n` consecutive values of each sequence, all in one statement (atomic like nextSequence); returns the
+ * first value taken of each key.
+ */
+export async function takeSequences(
+  db: Kysely<Database>,
+  wants: readonly { key: string; n: number }[],
+): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  for (let i = 0; i < wants.length; i += 1000) {
+    const chunk = wants.slice(i, i + 1000);
+    const n = new Map(chunk.map((w) => [w.key, w.n]));
+    const rows = await db
+      .insertInto('index_sequences')
+      .values(chunk.map((w) => ({ key: w.key, next_value: 1 + w.n })))
+      // excluded.next_value - 1 is the n of that key's row.
+      .onConflict((oc) =>
+        oc.column('key').doUpdateSet({ next_value: sql`index_sequences.next_value + excluded.next_value - 1` }),
+      )
+      .returning(['key', 'next_value'])
+      .execute();
+    for (const r of rows) out.set(r.key, r.next_value - (n.get(r.key) as number));
+  }
+  return out;
 }
 
 export async function getSetting(db: Kysely<Database>, key: string): Promise<string | undefined> {

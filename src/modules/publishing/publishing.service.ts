@@ -813,6 +813,8 @@ export interface ImportedItem {
   bodyHtml: string;
   fiveCategory?: string;
   indexNumber?: string;
+  /** bodyHtml is already the output of sanitizeBody (the import sanitizes on another thread); stored as it is. */
+  bodySanitized?: boolean;
   /** Files already stored (storeFile), attached to the item and frozen into version 1, in this order. */
   attachments?: { sha256: string; filename: string; size: number; mime: string; ext: string }[];
 }
@@ -1038,7 +1040,7 @@ export async function importPublishedMany(
   );
   const allocated = new Map(needNumbers.map((it, i) => [it, numbers[i]]));
   const ts = deps.clock().toISOString();
-  const bodies = fresh.map((it) => sanitizeBody(it.bodyHtml));
+  const bodies = fresh.map((it) => (it.bodySanitized ? it.bodyHtml : sanitizeBody(it.bodyHtml)));
   const rows = fresh.map((it, i) => ({
     organization_id: organizationId,
     column_id: it.columnId,
