@@ -53,6 +53,8 @@ export interface ImportResult {
   otherCores: number;
   /** The command's own CPU time for the import phase ÷ items created (its output's figure). */
   importCpuUsPerItem?: number | null;
+  /** The part of it on the writing (main) thread. */
+  writerCpuUsPerItem?: number | null;
   /** CPU time of the whole command (GNU time: start-up, import and --index-now indexing). */
   commandCpuSeconds?: number | null;
   /** Search entries built by --index-now after the import, and how long that took. */
@@ -168,7 +170,7 @@ function block(run: ItemsRun, history: string[]): string {
       '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
       ...run.imports.map(
         (i) =>
-          `| ${i.engine} | ${n0(i.rows)} | ${n0(i.created)} | **${n0(i.itemsPerSecond)}** | ${i.importSeconds.toFixed(1)} s | ${i.importCpuUsPerItem ? `${n0(i.importCpuUsPerItem)} µs` : '—'} | ${i.indexSeconds ? `${n0(i.indexed ?? 0)} in ${i.indexSeconds.toFixed(1)} s (${n0((i.indexed ?? 0) / i.indexSeconds)}/s)` : '—'} | ${i.wallSeconds.toFixed(1)} s | ${i.commandCpuSeconds ? `${i.commandCpuSeconds.toFixed(1)} s` : '—'} | ${i.rerunSeconds.toFixed(1)} s${i.rerunCpuSeconds ? ` (CPU ${i.rerunCpuSeconds.toFixed(1)} s)` : ''} | ${i.otherCores.toFixed(2)} |`,
+          `| ${i.engine} | ${n0(i.rows)} | ${n0(i.created)} | **${n0(i.itemsPerSecond)}** | ${i.importSeconds.toFixed(1)} s | ${i.importCpuUsPerItem ? `${n0(i.importCpuUsPerItem)} µs${i.writerCpuUsPerItem ? ` (writer thread ${n0(i.writerCpuUsPerItem)} µs)` : ''}` : '—'} | ${i.indexSeconds ? `${n0(i.indexed ?? 0)} in ${i.indexSeconds.toFixed(1)} s (${n0((i.indexed ?? 0) / i.indexSeconds)}/s)` : '—'} | ${i.wallSeconds.toFixed(1)} s | ${i.commandCpuSeconds ? `${i.commandCpuSeconds.toFixed(1)} s` : '—'} | ${i.rerunSeconds.toFixed(1)} s${i.rerunCpuSeconds ? ` (CPU ${i.rerunCpuSeconds.toFixed(1)} s)` : ''} | ${i.otherCores.toFixed(2)} |`,
       ),
       '',
     );

@@ -535,6 +535,7 @@ async function importRun(
   const created = Number(m[1]);
   const importSeconds = Number(m[2]);
   const cpu = /CPU ([\d.]+) 秒/.exec(first.stdout);
+  const writer = /写入线程 ([\d.]+) 秒/.exec(first.stdout);
   const ix = /搜索索引：已建立 (\d+) 条，用时 ([\d.]+) 秒/.exec(first.stdout);
   return {
     engine,
@@ -542,6 +543,7 @@ async function importRun(
     created,
     itemsPerSecond: created / importSeconds,
     importCpuUsPerItem: cpu ? (Number(cpu[1]) * 1e6) / created : null,
+    writerCpuUsPerItem: writer ? (Number(writer[1]) * 1e6) / created : null,
     commandCpuSeconds: first.cpuSeconds,
     indexed: ix ? Number(ix[1]) : 0,
     indexSeconds: ix ? Number(ix[2]) : null,
@@ -659,7 +661,7 @@ async function main() {
   try {
     const sqliteEnv = { LOG_LEVEL: 'warn' };
     await serveAndMeasure('sqlite', sqliteDeps.db, sqliteItems, sqliteEnv, settings.dataDir, tmp, logFd, run);
-    if (only.has('import')) {
+    if (only.has('import') && settings.importRows > 0) {
       console.log(`\n(a) import throughput on sqlite: ${settings.importRows} rows`);
       const env = { ...process.env, DATA_DIR: settings.dataDir, DATABASE_URL: '', LOG_LEVEL: 'warn' };
       run.imports.push(await importRun('sqlite', sqliteDeps.db, env, settings.importRows, tmp));

@@ -228,7 +228,7 @@ program
         for (const e of report.errors) out.write(`${formatRowError(e)}\n`);
         const rate = report.created / Math.max(report.seconds, 0.001);
         out.write(
-          `${summaryLine(report)}。用时 ${report.seconds.toFixed(1)} 秒${report.created && !report.dryRun ? `（${Math.round(rate)} 条/秒，CPU ${report.cpuSeconds.toFixed(1)} 秒）` : ''}。\n`,
+          `${summaryLine(report)}。用时 ${report.seconds.toFixed(1)} 秒${report.created && !report.dryRun ? `（${Math.round(rate)} 条/秒，CPU ${report.cpuSeconds.toFixed(1)} 秒${report.mainThreadCpuSeconds === null ? '' : `，其中写入线程 ${report.mainThreadCpuSeconds.toFixed(1)} 秒`}）` : ''}。\n`,
         );
         if (report.indexed)
           out.write(

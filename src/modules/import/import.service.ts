@@ -50,7 +50,7 @@ export interface ImportOptions {
   /** Rows per transaction (default 500). */
   batchSize?: number;
   /** Called after each checked batch of rows: rows done, rows in the file. */
-  onProgress?: (done: number, total: number) => void;
+  onProgress?: (done: number, total: number) => void | Promise<void>;
   /** Sanitize bodies on the main thread instead of a worker thread (for measuring; same output). */
   sanitizeInline?: boolean;
   /** Index the new items before returning instead of leaving them to the search queue's job. */
@@ -356,7 +356,7 @@ export async function importDocuments(deps: Deps, actor: Actor, o: ImportOptions
   let created = 0;
   let skipped = 0;
   let queued = 0;
-  o.onProgress?.(done, total);
+  await o.onProgress?.(done, total);
 
   if (o.dryRun) {
     for (const p of ready) {
@@ -417,9 +417,9 @@ export async function importDocuments(deps: Deps, actor: Actor, o: ImportOptions
     const todo = ready.filter((p) => !existing.has(p.row.source_id));
     skipped += ready.length - todo.length;
     done += ready.length - todo.length;
-    if (todo.length < ready.length) o.onProgress?.(done, total);
+    if (todo.length < ready.length) await o.onProgress?.(done, total);
     // Bodies are sanitized a batch ahead on the sanitizer thread while this one writes.
-    const sanitizer = o.sanitizeInline ? inlineSanitizer() : threadSanitizer();
+    const sanitizer = o.sanitizeInline || todo.length === 0 ? inlineSanitizer() : threadSanitizer();
     const bodiesOf = (from: number) =>
       from < todo.length
         ? sanitizer.sanitize(todo.slice(from, from + batchSize).map((p) => p.item.bodyHtml))
@@ -459,7 +459,7 @@ export async function importDocuments(deps: Deps, actor: Actor, o: ImportOptions
           }
         }
         done += batch.length;
-        o.onProgress?.(done, total);
+        await o.onProgress?.(done, total);
       }
     } finally {
       await sanitizer.close();

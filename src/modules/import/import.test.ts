@@ -7,6 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import ExcelJS from 'exceljs';
 import { createTestApp, type TestApp, TestClient } from '../../testing/app.js';
 import { testEngines } from '../../testing/db.js';
+import { importPublishedMany } from '../publishing/publishing.service.js';
 import { drainSearchQueue } from '../search/search-queue.js';
 import { seedDemo } from '../seed/demo.js';
 import { decodeText, parseCsv } from './import.read.js';
@@ -361,6 +362,80 @@ for (const engine of testEngines()) {
       assert.deepEqual(r.errors.map(formatRowError), [
         '第 2 行 字段「索引号」：索引号「HLWT-OWN-2018-001」已被其他信息使用。',
       ]);
+    });
+
+    test('a row that fails when its batch is written is reported; the other rows of the batch go in', async () => {
+      const file = csv(
+        'race.csv',
+        [
+          HEADER,
+          'RACE-1,policies,第一行,,2022-02-01,,,,,,,,',
+          'RACE-2,policies,第二行,,2022-02-01,,,,,,,HLWT-RACE-2022-1,',
+          'RACE-3,policies,第三行,,2022-02-01,,,,,,,,',
+        ].join('\n'),
+      );
+      let raced = false;
+      const r = await importDocuments(t.deps, actor, {
+        file,
+        organization: 'wenti',
+        // After the checks and before the writes, another item takes row 3's index number: the batch's
+        // insert fails on the unique index, and the rows are retried one by one.
+        onProgress: async () => {
+          if (raced) return;
+          raced = true;
+          const columnId = (
+            await t.db.kysely
+              .selectFrom('columns')
+              .innerJoin('organizations', 'organizations.id', 'columns.organization_id')
+              .select('columns.id')
+              .where('organizations.slug', '=', 'wenti')
+              .where('columns.slug', '=', 'policies')
+              .executeTakeFirstOrThrow()
+          ).id;
+          const orgId = (
+            await t.db.kysely
+              .selectFrom('organizations')
+              .select('id')
+              .where('slug', '=', 'wenti')
+              .executeTakeFirstOrThrow()
+          ).id;
+          await t.db.kysely.transaction().execute((trx) =>
+            importPublishedMany(
+              t.deps,
+              actor,
+              orgId,
+              [
+                {
+                  sourceRef: 'RACE-OTHER',
+                  columnId,
+                  title: '抢先的信息',
+                  dateCreated: '2022-01-01',
+                  publishedAt: '2022-01-01T00:00:00.000Z',
+                  theme: '其他',
+                  genre: '其他',
+                  bodyHtml: '<p>x</p>',
+                  indexNumber: 'HLWT-RACE-2022-1',
+                },
+              ],
+              trx,
+            ),
+          );
+        },
+      });
+      assert.ok(raced);
+      assert.equal(r.created, 2, JSON.stringify(r.errors));
+      assert.equal(r.errors.length, 1);
+      assert.equal(r.errors[0].line, 3);
+      const refs = await t.db.kysely
+        .selectFrom('items')
+        .select('source_ref')
+        .where('source_ref', 'like', 'RACE-%')
+        .orderBy('source_ref')
+        .execute();
+      assert.deepEqual(
+        refs.map((x) => x.source_ref),
+        ['RACE-1', 'RACE-3', 'RACE-OTHER'],
+      );
     });
 
     test("an agency's own number in the platform's pattern moves the sequence past it", async () => {
