@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { emit } from '../../platform/events.js';
 import { JobRunner } from '../../platform/jobs/jobs.service.js';
 import { createTestApp, insertStaff, signedInClient, type TestApp, TestClient } from '../../testing/app.js';
 import { testEngines } from '../../testing/db.js';
@@ -204,6 +205,23 @@ for (const engine of testEngines()) {
         .execute();
       assert.equal(await drainSearchQueue(t.db, { worker: 'live' }), 0);
       await t.db.kysely.deleteFrom('search_queue').execute();
+
+      // Withdrawing an item that still waits in the queue takes it out of the queue too.
+      const { results: w } = await many([item('X-4', a.id, 2021)]);
+      assert.equal(await queueLength(t.db.kysely), 1);
+      await t.db.kysely.transaction().execute(async (trx) => {
+        await trx.updateTable('items').set({ withdrawn: 1 }).where('id', '=', w[0].id).execute();
+        await emit(trx, t.deps, {
+          type: 'item.withdrawn',
+          itemId: w[0].id,
+          organizationId: orgId,
+          columnId: a.id,
+          version: 1,
+          at: '2026-11-25T02:00:00.000Z',
+          reason: 'outdated',
+        });
+      });
+      assert.equal(await queueLength(t.db.kysely), 0);
     });
   });
 }

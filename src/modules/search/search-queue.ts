@@ -69,10 +69,14 @@ async function claimBatch(db: Kysely<Database>, worker: string, now: Date, limit
 }
 
 /** The search documents of published, not withdrawn items among `ids` (current published version). */
-export async function searchDocsOf(trx: Kysely<Database>, ids: readonly number[]): Promise<SearchDocInput[]> {
+export async function searchDocsOf(
+  trx: Kysely<Database>,
+  ids: readonly number[],
+  opts: { lockItems?: boolean } = {},
+): Promise<SearchDocInput[]> {
   const out: SearchDocInput[] = [];
   for (let i = 0; i < ids.length; i += CHUNK) {
-    const rows = await trx
+    let q = trx
       .selectFrom('items as i')
       .innerJoin('item_versions as v', (j) =>
         j.onRef('v.item_id', '=', 'i.id').onRef('v.version', '=', 'i.published_version'),
@@ -92,8 +96,11 @@ export async function searchDocsOf(trx: Kysely<Database>, ids: readonly number[]
       ])
       .where('i.id', 'in', ids.slice(i, i + CHUNK))
       .where('i.withdrawn', '=', 0)
-      .where('i.first_published_at', 'is not', null)
-      .execute();
+      .where('i.first_published_at', 'is not', null);
+    // PostgreSQL: a withdrawal committing meanwhile would otherwise be undone by this entry (its own handler
+    // removed the entry already). Locked rows are re-checked after the wait, so a withdrawn item drops out.
+    if (opts.lockItems) q = q.forShare('i');
+    const rows = await q.execute();
     for (const row of rows)
       out.push({
         itemId: row.id,
@@ -147,7 +154,7 @@ export async function drainSearchQueue(db: Db, o: DrainOptions = {}): Promise<nu
         .execute();
       const own = mine.map((r) => r.item_id);
       if (!own.length) return;
-      await indexDocuments(trx, await searchDocsOf(trx, own));
+      await indexDocuments(trx, await searchDocsOf(trx, own, { lockItems: db.engine === 'postgres' }));
       for (let i = 0; i < own.length; i += CHUNK)
         await trx
           .deleteFrom('search_queue')

@@ -51,6 +51,8 @@ export function registerSearchIndexer() {
     if (event.indexQueued) return;
     if (event.type === 'item.withdrawn') {
       await removeDocument(trx, event.itemId);
+      // Not indexed later either (a bulk-imported item withdrawn before the queue reached it).
+      await trx.deleteFrom('search_queue').where('item_id', '=', event.itemId).execute();
       return;
     }
     const found = await searchDocOf(trx, event.itemId);
