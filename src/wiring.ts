@@ -2,6 +2,7 @@ import type { Hono } from 'hono';
 import { registerPolicyJobs } from './modules/policies/policies.service.js';
 import { registerDueDigestJob } from './modules/requests/requests.deadlines.js';
 import { registerRequestJobs } from './modules/requests/requests.service.js';
+import { registerSearchQueueJob } from './modules/search/search-queue.js';
 import { registerSubscriptionJobs } from './modules/subscriptions/subscriptions.service.js';
 import { registerWebhookJobs } from './modules/webhooks/webhooks.service.js';
 import { deleteIdleSessions } from './platform/auth/auth.repository.js';
@@ -46,6 +47,7 @@ export function wirePlatform(deps: Deps): Platform {
       await registerRequestJobs(runner, deps);
       await registerDueDigestJob(runner, deps);
       await registerPolicyJobs(runner, deps);
+      await registerSearchQueueJob(runner);
       runner.register('sessions.prune', async (_p, ctx) => {
         await deleteIdleSessions(ctx.db.kysely, addMinutes(ctx.now, -IDLE_MINUTES).toISOString());
       });

@@ -8,6 +8,7 @@ import * as m0005 from './migrations/20261126_0005_perf.js';
 import * as m0006 from './migrations/20261126_0006_letters.js';
 import * as m0007 from './migrations/20261126_0007_mail_headers_indexes.js';
 import * as m0009 from './migrations/20261127_0009_policies_gaps.js';
+import * as m0010 from './migrations/20261127_0010_import_bulk.js';
 import * as m0011 from './migrations/20261127_0011_search_titles.js';
 
 // Migrations are listed here, in order, so they load the same under tsx, a bundle or a test runner.
@@ -20,6 +21,7 @@ export const migrations: Record<string, Migration> = {
   '20261126_0006_letters': m0006,
   '20261126_0007_mail_headers_indexes': m0007,
   '20261127_0009_policies_gaps': m0009,
+  '20261127_0010_import_bulk': m0010,
   '20261127_0011_search_titles': m0011,
 };
 

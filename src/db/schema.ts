@@ -20,6 +20,7 @@ import type {
   DueDigestTable,
   LetterTemplateTable,
 } from '../modules/requests/requests-letters.table.js';
+import type { SearchQueueTable } from '../modules/search/search-queue.table.js';
 
 // One Database interface made of every feature's tables. Timestamps are ISO-8601 UTC strings and
 // dates are YYYY-MM-DD strings on both engines, so values compare and sort the same everywhere.
@@ -398,4 +399,5 @@ export interface Database {
   interpretation_policies: InterpretationPolicyTable;
   policy_campaigns: PolicyCampaignTable;
   policy_campaign_entries: PolicyCampaignEntryTable;
+  search_queue: SearchQueueTable;
 }

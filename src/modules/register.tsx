@@ -26,6 +26,7 @@ import { registerRequestLogNav, requestLogRoutes } from './requests/requests-log
 import { registerRequestStatisticsNav, requestStatisticsRoutes } from './requests/requests-statistics.routes.js';
 import { registerSearchIndexer } from './search/search.indexer.js';
 import { searchRoutes } from './search/search.routes.js';
+import { searchQueueWidget } from './search/search-queue.widget.js';
 import { registerSubscriptions, subscriptionRoutes } from './subscriptions/subscriptions.routes.js';
 import { webhookRoutes } from './webhooks/webhooks.routes.js';
 import { registerWebhookHooks } from './webhooks/webhooks.service.js';
@@ -109,6 +110,7 @@ export function registerModules() {
       </section>
     );
   });
+  addDashboardWidget(20, searchQueueWidget);
 }
 
 /** The feature modules' routes, mounted after the platform's. */

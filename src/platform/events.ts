@@ -20,6 +20,8 @@ export interface ItemEvent {
   note?: string;
   /** Loaded by an import of existing items: indexed, but nobody is notified. */
   imported?: boolean;
+  /** The item was put in the search queue (bulk import): the indexer leaves it to the queue's job. */
+  indexQueued?: boolean;
 }
 
 export type DomainEvent = ItemEvent;

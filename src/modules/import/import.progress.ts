@@ -8,12 +8,17 @@ export interface Progress {
   stop(): void;
 }
 
-export function progressOnStderr(stream: NodeJS.WriteStream = process.stderr, everyMs = 3000): Progress {
+export function progressOnStderr(
+  stream: NodeJS.WriteStream = process.stderr,
+  everyMs = 3000,
+  label = '导入',
+  unit = '行',
+): Progress {
   if (stream.isTTY) {
     const bar = new cliProgress.SingleBar(
       {
         stream,
-        format: '导入中 [{bar}] {percentage}% | {value}/{total} 行 | {rate} 行/秒 | 剩余 {eta_formatted}',
+        format: `${label}中 [{bar}] {percentage}% | {value}/{total} ${unit} | {rate} ${unit}/秒 | 剩余 {eta_formatted}`,
         barCompleteChar: '█',
         barIncompleteChar: '░',
         hideCursor: true,
@@ -44,7 +49,7 @@ export function progressOnStderr(stream: NodeJS.WriteStream = process.stderr, ev
       if (done === lastDone || (now - last < everyMs && done < total)) return;
       last = now;
       lastDone = done;
-      stream.write(`导入进度：${done}/${total} 行（${total ? Math.floor((done * 100) / total) : 100}%）\n`);
+      stream.write(`${label}进度：${done}/${total} ${unit}（${total ? Math.floor((done * 100) / total) : 100}%）\n`);
     },
     stop() {},
   };

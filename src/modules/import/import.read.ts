@@ -53,53 +53,75 @@ export function decodeText(bytes: Uint8Array): { text: string; encoding: string 
  * kept as text. Each record carries the physical line it starts on.
  */
 export function parseCsv(text: string, delimiter = ','): { line: number; cells: string[] }[] {
+  // Fields are cut out with indexOf and slice rather than built a character at a time: a 50 MB export
+  // otherwise spends most of the import's parsing time concatenating single characters.
+  const QUOTE = 34;
+  const CR = 13;
+  const LF = 10;
+  const delim = delimiter.charCodeAt(0);
   const out: { line: number; cells: string[] }[] = [];
+  const n = text.length;
   let cells: string[] = [];
-  let field = '';
-  let quoted = false;
-  let atFieldStart = true;
   let line = 1;
   let recordLine = 1;
-  const n = text.length;
-  const endRecord = () => {
-    cells.push(field);
-    out.push({ line: recordLine, cells });
-    cells = [];
-    field = '';
-    atFieldStart = true;
+  const breaksIn = (from: number, to: number) => {
+    let k = 0;
+    for (let j = from; j < to; j++) {
+      const c = text.charCodeAt(j);
+      if (c === LF || (c === CR && text.charCodeAt(j + 1) !== LF)) k++;
+    }
+    return k;
   };
-  for (let i = 0; i < n; i++) {
-    const ch = text[i];
-    if (quoted) {
-      if (ch === '"') {
-        if (text[i + 1] === '"') {
+  let i = 0;
+  while (i < n) {
+    let field = '';
+    if (text.charCodeAt(i) === QUOTE) {
+      // A quoted part: delimiters and line breaks are text, "" is a quote; it ends at a lone quote (or at
+      // the end of the file when never closed).
+      i++;
+      for (;;) {
+        const q = text.indexOf('"', i);
+        const stop = q < 0 ? n : q;
+        line += breaksIn(i, stop);
+        field += text.slice(i, stop);
+        if (q < 0) {
+          i = n;
+          break;
+        }
+        if (text.charCodeAt(q + 1) === QUOTE) {
           field += '"';
-          i++;
-        } else quoted = false;
-      } else {
-        if (ch === '\n' || (ch === '\r' && text[i + 1] !== '\n')) line++;
-        field += ch;
+          i = q + 2;
+        } else {
+          i = q + 1;
+          break;
+        }
       }
+    }
+    // The unquoted part (or what follows a closing quote): text up to the delimiter or the line break; a
+    // quote here is kept as text, as Excel does.
+    let j = i;
+    while (j < n) {
+      const c = text.charCodeAt(j);
+      if (c === delim || c === CR || c === LF) break;
+      j++;
+    }
+    field += text.slice(i, j);
+    cells.push(field);
+    i = j;
+    if (i >= n) break;
+    if (text.charCodeAt(i) === delim) {
+      i++;
+      if (i === n) cells.push(''); // "a," ends with an empty field
       continue;
     }
-    if (ch === '"' && atFieldStart) {
-      quoted = true;
-      atFieldStart = false;
-    } else if (ch === delimiter) {
-      cells.push(field);
-      field = '';
-      atFieldStart = true;
-    } else if (ch === '\r' || ch === '\n') {
-      if (ch === '\r' && text[i + 1] === '\n') i++;
-      endRecord();
-      line++;
-      recordLine = line;
-    } else {
-      field += ch;
-      atFieldStart = false;
-    }
+    if (text.charCodeAt(i) === CR && text.charCodeAt(i + 1) === LF) i++;
+    i++;
+    out.push({ line: recordLine, cells });
+    cells = [];
+    line++;
+    recordLine = line;
   }
-  if (field !== '' || cells.length > 0 || quoted) endRecord();
+  if (cells.length > 0) out.push({ line: recordLine, cells });
   return out;
 }
 

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { Kysely, SqliteDialect, type SqliteStatement } from 'kysely';
@@ -12,15 +13,19 @@ import { type Column, directoryOf } from '../directory/directory.service.js';
 import { orgTree } from '../organizations/organizations.service.js';
 import { DEFAULT_INDEX_PATTERN, INDEX_PATTERN_SETTING, renderPattern } from '../publishing/index-number.js';
 import { getSetting } from '../publishing/publishing.repository.js';
-import { type ImportedItem, importPublished } from '../publishing/publishing.service.js';
+import { type ImportedItem, importPublishedMany } from '../publishing/publishing.service.js';
+import { drainSearchQueue, queueLength } from '../search/search-queue.js';
 import { ImportFileError, readSheet } from './import.read.js';
 import { advanceSequence, existingSourceRefs, takenIndexNumbers } from './import.repository.js';
+import { inlineSanitizer, threadSanitizer } from './import.sanitizer.js';
 import { FIELDS, type Field, fieldLabel, type ImportRow, importRow, mapHeader, rowInput } from './import.schema.js';
 
 // `gongkai import documents`: loads an agency's existing, already published items from a spreadsheet.
 // Each row is checked on its own; bad rows are reported (line, field, reason) and the good ones imported,
-// BATCH rows per transaction through importPublished, which is idempotent by the row's source id: running
-// the same file again creates nothing new. One audit event records the run.
+// BATCH rows per transaction through importPublishedMany (multi-row inserts), which is idempotent by the
+// row's source id: running the same file again creates nothing new. Search entries are not made in those
+// transactions: the new items go into the search queue, indexed by its job or, with indexNow, by this
+// command before it returns. One audit event records the run.
 
 export { ImportFileError } from './import.read.js';
 
@@ -45,7 +50,13 @@ export interface ImportOptions {
   /** Rows per transaction (default 500). */
   batchSize?: number;
   /** Called after each checked batch of rows: rows done, rows in the file. */
-  onProgress?: (done: number, total: number) => void;
+  onProgress?: (done: number, total: number) => void | Promise<void>;
+  /** Sanitize bodies on the main thread instead of a worker thread (for measuring; same output). */
+  sanitizeInline?: boolean;
+  /** Index the new items before returning instead of leaving them to the search queue's job. */
+  indexNow?: boolean;
+  /** Called while indexing (indexNow): items indexed, items to index. */
+  onIndexProgress?: (done: number, total: number) => void;
 }
 
 export interface ImportReport {
@@ -61,8 +72,17 @@ export interface ImportReport {
   /** Header cells that name no known column (ignored). */
   unknownHeaders: string[];
   dryRun: boolean;
-  /** Wall time from opening the file to the last commit. */
+  /** Wall time from opening the file to the last commit of the items (search indexing not included). */
   seconds: number;
+  /** CPU time of this process over the same span (user + system; the whole process, worker threads included). */
+  cpuSeconds: number;
+  /** The part of it spent on the main (writing) thread, where known (Linux). */
+  mainThreadCpuSeconds: number | null;
+  /** Queue entries indexed by this run (--index-now), and how long that took. */
+  indexed: number;
+  indexSeconds: number;
+  /** Items waiting in the search queue when the run ended (this run's and any others'). */
+  queued: number;
 }
 
 /** 第 N 行 字段「X」：reason */
@@ -159,6 +179,17 @@ function withStatementCache(db: Db): { db: Db; close: () => Promise<void> } {
   return { db: { ...db, kysely, close: () => db.close() }, close: () => kysely.destroy() };
 }
 
+/** CPU seconds of the calling thread (Linux: /proc/thread-self/stat, utime + stime); null elsewhere. */
+function threadCpuSeconds(): number | null {
+  try {
+    const stat = readFileSync('/proc/thread-self/stat', 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100; // clock ticks; USER_HZ is 100 on Linux
+  } catch {
+    return null;
+  }
+}
+
 function errorsOf(line: number, e: unknown): RowError[] {
   if (e instanceof ValidationError) {
     const fields = Object.entries(e.fields);
@@ -183,6 +214,8 @@ function errorsOf(line: number, e: unknown): RowError[] {
  */
 export async function importDocuments(deps: Deps, actor: Actor, o: ImportOptions): Promise<ImportReport> {
   const started = performance.now();
+  const cpu0 = process.cpuUsage();
+  const thread0 = threadCpuSeconds();
   const now = deps.clock();
   const today = beijingDate(now);
   const batchSize = Math.max(1, o.batchSize ?? DEFAULT_BATCH);
@@ -322,7 +355,8 @@ export async function importDocuments(deps: Deps, actor: Actor, o: ImportOptions
   let done = total - ready.length;
   let created = 0;
   let skipped = 0;
-  o.onProgress?.(done, total);
+  let queued = 0;
+  await o.onProgress?.(done, total);
 
   if (o.dryRun) {
     for (const p of ready) {
@@ -333,25 +367,6 @@ export async function importDocuments(deps: Deps, actor: Actor, o: ImportOptions
   } else {
     const fast = withStatementCache(deps.db);
     const fdeps: Deps = { ...deps, db: fast.db };
-    const importOne = async (trx: Kysely<Database>, p: Prepared) => {
-      const attachments = [];
-      if (p.files.length && !existing.has(p.row.source_id)) {
-        for (const f of p.files) {
-          const stored = await storeFile(
-            trx,
-            deps.config.dataDir,
-            await fs.readFile(f.path),
-            f.name,
-            { allowed: ATTACHMENT_TYPES, maxBytes: deps.config.attachmentMaxBytes, field: 'attachments' },
-            now,
-          );
-          attachments.push({ ...stored, filename: f.name });
-        }
-      }
-      const r = await importPublished(fdeps, actor, org.id, { ...p.item, attachments }, trx);
-      if (r.created && p.item.indexNumber) await keepSequenceAhead(trx, p);
-      return r;
-    };
     // An agency's own index number written in this platform's pattern (HLWT-ZCWJ-2017-00042) must not be
     // handed out again when the next item of that column and year is drafted: move the sequence past it.
     const pattern = (await getSetting(k, INDEX_PATTERN_SETTING)) ?? DEFAULT_INDEX_PATTERN;
@@ -371,39 +386,108 @@ export async function importDocuments(deps: Deps, actor: Actor, o: ImportOptions
       if (!/^\d{1,9}$/.test(digits)) return;
       await advanceSequence(trx, m ? rendered.replace(m[0], '#') : `${rendered}-#`, Number(digits) + 1);
     };
+    // A batch in one transaction through the bulk path: files stored, items written with multi-row
+    // statements, search entries queued (indexed later by the queue's job or --index-now).
+    const importBatch = async (trx: Kysely<Database>, batch: Prepared[], bodies?: string[]) => {
+      const items: ImportedItem[] = [];
+      for (const [k, p] of batch.entries()) {
+        const attachments = [];
+        for (const f of p.files) {
+          const stored = await storeFile(
+            trx,
+            deps.config.dataDir,
+            await fs.readFile(f.path),
+            f.name,
+            { allowed: ATTACHMENT_TYPES, maxBytes: deps.config.attachmentMaxBytes, field: 'attachments' },
+            now,
+          );
+          attachments.push({ ...stored, filename: f.name });
+        }
+        items.push(
+          bodies ? { ...p.item, bodyHtml: bodies[k], bodySanitized: true, attachments } : { ...p.item, attachments },
+        );
+      }
+      // Before the batch allocates numbers, so a number handed out in this batch never meets one an agency
+      // brought (the rows here are new: existing source ids were filtered out).
+      for (const p of batch) if (p.item.indexNumber) await keepSequenceAhead(trx, p);
+      return importPublishedMany(fdeps, actor, org.id, items, trx);
+    };
+    // Rows whose source id the organization already has are skipped without a transaction (the bulk path
+    // checks again inside its own, for a run racing this one).
+    const todo = ready.filter((p) => !existing.has(p.row.source_id));
+    skipped += ready.length - todo.length;
+    done += ready.length - todo.length;
+    if (todo.length < ready.length) await o.onProgress?.(done, total);
+    // Bodies are sanitized a batch ahead on the sanitizer thread while this one writes.
+    const sanitizer = o.sanitizeInline || todo.length === 0 ? inlineSanitizer() : threadSanitizer();
+    const bodiesOf = (from: number) =>
+      from < todo.length
+        ? sanitizer.sanitize(todo.slice(from, from + batchSize).map((p) => p.item.bodyHtml))
+        : Promise.resolve([]);
+    let ahead = bodiesOf(0);
+    // Settled even when the loop stops early, so no rejection goes unhandled.
+    ahead.catch(() => {});
     try {
-      for (let i = 0; i < ready.length; i += batchSize) {
-        const batch = ready.slice(i, i + batchSize);
+      for (let i = 0; i < todo.length; i += batchSize) {
+        const batch = todo.slice(i, i + batchSize);
+        const bodies = await ahead;
+        ahead = bodiesOf(i + batchSize);
+        ahead.catch(() => {});
         try {
-          const results = await fast.db.kysely.transaction().execute(async (trx) => {
-            const out: boolean[] = [];
-            for (const p of batch) out.push((await importOne(trx, p)).created);
-            return out;
-          });
-          for (const c of results) {
-            if (c) created++;
-            else skipped++;
+          const r = await fast.db.kysely.transaction().execute((trx) => importBatch(trx, batch, bodies));
+          r.after();
+          for (const x of r.results) {
+            if (x.created) {
+              created++;
+              queued++;
+            } else skipped++;
           }
         } catch {
           // One row broke the batch (a constraint, a file that changed since it was checked): import the
           // batch row by row so the others still go in, and report the one that fails.
-          for (const p of batch) {
+          for (const [k, p] of batch.entries()) {
             try {
-              const r = await fast.db.kysely.transaction().execute((trx) => importOne(trx, p));
-              if (r.created) created++;
-              else skipped++;
+              const r = await fast.db.kysely.transaction().execute((trx) => importBatch(trx, [p], [bodies[k]]));
+              r.after();
+              if (r.results[0].created) {
+                created++;
+                queued++;
+              } else skipped++;
             } catch (e) {
               errors.push(...errorsOf(p.line, e));
             }
           }
         }
         done += batch.length;
-        o.onProgress?.(done, total);
+        await o.onProgress?.(done, total);
       }
     } finally {
+      await sanitizer.close();
       await fast.close();
     }
   }
+  const importSeconds = (performance.now() - started) / 1000;
+  const importCpu = process.cpuUsage(cpu0);
+  const thread1 = threadCpuSeconds();
+
+  // Search entries of the new items: now, with its own progress, or left to the queue's job.
+  let indexSeconds = 0;
+  let indexed = 0;
+  if (!o.dryRun && o.indexNow && queued) {
+    const t0 = performance.now();
+    const fast = withStatementCache(deps.db);
+    try {
+      const toIndex = await queueLength(deps.db.kysely);
+      o.onIndexProgress?.(0, toIndex);
+      indexed = await drainSearchQueue(fast.db, {
+        onProgress: (n) => o.onIndexProgress?.(Math.min(n, toIndex), toIndex),
+      });
+    } finally {
+      await fast.close();
+    }
+    indexSeconds = (performance.now() - t0) / 1000;
+  }
+  const waiting = o.dryRun ? 0 : await queueLength(deps.db.kysely);
 
   errors.sort((a, b) => a.line - b.line);
   const report: ImportReport = {
@@ -417,7 +501,12 @@ export async function importDocuments(deps: Deps, actor: Actor, o: ImportOptions
     errors,
     unknownHeaders: header.unknown,
     dryRun: Boolean(o.dryRun),
-    seconds: (performance.now() - started) / 1000,
+    seconds: importSeconds,
+    cpuSeconds: (importCpu.user + importCpu.system) / 1e6,
+    mainThreadCpuSeconds: thread0 === null || thread1 === null ? null : thread1 - thread0,
+    indexed,
+    indexSeconds,
+    queued: waiting,
   };
   if (!o.dryRun) {
     await deps.db.kysely.transaction().execute((trx) =>

@@ -7,6 +7,8 @@ import { after, before, describe, test } from 'node:test';
 import ExcelJS from 'exceljs';
 import { createTestApp, type TestApp, TestClient } from '../../testing/app.js';
 import { testEngines } from '../../testing/db.js';
+import { importPublishedMany } from '../publishing/publishing.service.js';
+import { drainSearchQueue } from '../search/search-queue.js';
 import { seedDemo } from '../seed/demo.js';
 import { decodeText, parseCsv } from './import.read.js';
 import { mapHeader, parseDateCell } from './import.schema.js';
@@ -45,6 +47,17 @@ describe('reading import files', () => {
         ['a', 'b', 'c'],
         ['1', 'x, y', 'he said "hi"'],
         ['2', 'line1\nline2', ''],
+      ],
+    );
+  });
+
+  test('CSV is lenient where Excel is: a quote inside an unquoted field is text, text after a closing quote joins the field', () => {
+    assert.deepEqual(
+      parseCsv('a"b,"c"d,e\n"x\r\ny",\n"never closed,\nz').map((r) => [r.line, r.cells]),
+      [
+        [1, ['a"b', 'cd', 'e']],
+        [2, ['x\r\ny', '']],
+        [4, ['never closed,\nz']],
       ],
     );
   });
@@ -164,8 +177,12 @@ for (const engine of testEngines()) {
       const page = await client.get(`/org/wenti/items/${one.id}`);
       assert.equal(page.status, 200);
       assert.match(await page.text(), /关于印发2017年部门预算公开工作方案的通知/);
-      const found = await client.get(`/search?q=${encodeURIComponent('部门预算公开工作方案')}`);
-      assert.match(await found.text(), new RegExp(`/org/wenti/items/${one.id}`));
+      // Search follows once the queue is drained (the job, or --index-now).
+      assert.equal(r.queued, 2, 'the new items wait in the search queue');
+      const search = () => client.get(`/search?q=${encodeURIComponent('部门预算公开工作方案')}`).then((x) => x.text());
+      assert.doesNotMatch(await search(), new RegExp(`/org/wenti/items/${one.id}"`));
+      assert.equal(await drainSearchQueue(t.db), 2);
+      assert.match(await search(), new RegExp(`/org/wenti/items/${one.id}"`));
     });
 
     test('running the same file again creates nothing and says how many already existed', async () => {
@@ -345,6 +362,80 @@ for (const engine of testEngines()) {
       assert.deepEqual(r.errors.map(formatRowError), [
         '第 2 行 字段「索引号」：索引号「HLWT-OWN-2018-001」已被其他信息使用。',
       ]);
+    });
+
+    test('a row that fails when its batch is written is reported; the other rows of the batch go in', async () => {
+      const file = csv(
+        'race.csv',
+        [
+          HEADER,
+          'RACE-1,policies,第一行,,2022-02-01,,,,,,,,',
+          'RACE-2,policies,第二行,,2022-02-01,,,,,,,HLWT-RACE-2022-1,',
+          'RACE-3,policies,第三行,,2022-02-01,,,,,,,,',
+        ].join('\n'),
+      );
+      let raced = false;
+      const r = await importDocuments(t.deps, actor, {
+        file,
+        organization: 'wenti',
+        // After the checks and before the writes, another item takes row 3's index number: the batch's
+        // insert fails on the unique index, and the rows are retried one by one.
+        onProgress: async () => {
+          if (raced) return;
+          raced = true;
+          const columnId = (
+            await t.db.kysely
+              .selectFrom('columns')
+              .innerJoin('organizations', 'organizations.id', 'columns.organization_id')
+              .select('columns.id')
+              .where('organizations.slug', '=', 'wenti')
+              .where('columns.slug', '=', 'policies')
+              .executeTakeFirstOrThrow()
+          ).id;
+          const orgId = (
+            await t.db.kysely
+              .selectFrom('organizations')
+              .select('id')
+              .where('slug', '=', 'wenti')
+              .executeTakeFirstOrThrow()
+          ).id;
+          await t.db.kysely.transaction().execute((trx) =>
+            importPublishedMany(
+              t.deps,
+              actor,
+              orgId,
+              [
+                {
+                  sourceRef: 'RACE-OTHER',
+                  columnId,
+                  title: '抢先的信息',
+                  dateCreated: '2022-01-01',
+                  publishedAt: '2022-01-01T00:00:00.000Z',
+                  theme: '其他',
+                  genre: '其他',
+                  bodyHtml: '<p>x</p>',
+                  indexNumber: 'HLWT-RACE-2022-1',
+                },
+              ],
+              trx,
+            ),
+          );
+        },
+      });
+      assert.ok(raced);
+      assert.equal(r.created, 2, JSON.stringify(r.errors));
+      assert.equal(r.errors.length, 1);
+      assert.equal(r.errors[0].line, 3);
+      const refs = await t.db.kysely
+        .selectFrom('items')
+        .select('source_ref')
+        .where('source_ref', 'like', 'RACE-%')
+        .orderBy('source_ref')
+        .execute();
+      assert.deepEqual(
+        refs.map((x) => x.source_ref),
+        ['RACE-1', 'RACE-3', 'RACE-OTHER'],
+      );
     });
 
     test("an agency's own number in the platform's pattern moves the sequence past it", async () => {

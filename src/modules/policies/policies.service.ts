@@ -296,6 +296,9 @@ export async function recordRelation(deps: Deps, p: Principal, actor: Actor, fro
 export function registerPolicyHooks() {
   onEvent('policies.status', async (trx, event, deps) => {
     if (event.type === 'item.status_changed') return;
+    // An imported item was created in this very transaction: no policy row can point at it yet (and a bulk
+    // import would otherwise pay one lookup per item).
+    if (event.type === 'item.published' && event.imported) return;
     const policy = await repo.findPolicyByItem(trx, event.itemId);
     if (!policy) return;
     const now = new Date(event.at);

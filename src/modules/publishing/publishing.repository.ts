@@ -72,6 +72,52 @@ export async function nextSequence(db: Kysely<Database>, key: string): Promise<n
   return r.next_value - 1;
 }
 
+/** The ids of the organization's items carrying these source references (an importer's keys). */
+export async function existingSourceRefs(
+  db: Kysely<Database>,
+  organizationId: number,
+  refs: readonly string[],
+): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  const unique = [...new Set(refs)];
+  for (let i = 0; i < unique.length; i += 500) {
+    const rows = await db
+      .selectFrom('items')
+      .select(['id', 'source_ref'])
+      .where('organization_id', '=', organizationId)
+      .where('source_ref', 'in', unique.slice(i, i + 500))
+      .execute();
+    for (const r of rows) out.set(r.source_ref as string, r.id);
+  }
+  return out;
+}
+
+/**
+ * Takes `n` consecutive values of each sequence, all in one statement (atomic like nextSequence); returns the
+ * first value taken of each key.
+ */
+export async function takeSequences(
+  db: Kysely<Database>,
+  wants: readonly { key: string; n: number }[],
+): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  for (let i = 0; i < wants.length; i += 1000) {
+    const chunk = wants.slice(i, i + 1000);
+    const n = new Map(chunk.map((w) => [w.key, w.n]));
+    const rows = await db
+      .insertInto('index_sequences')
+      .values(chunk.map((w) => ({ key: w.key, next_value: 1 + w.n })))
+      // excluded.next_value - 1 is the n of that key's row.
+      .onConflict((oc) =>
+        oc.column('key').doUpdateSet({ next_value: sql`index_sequences.next_value + excluded.next_value - 1` }),
+      )
+      .returning(['key', 'next_value'])
+      .execute();
+    for (const r of rows) out.set(r.key, r.next_value - (n.get(r.key) as number));
+  }
+  return out;
+}
+
 export async function getSetting(db: Kysely<Database>, key: string): Promise<string | undefined> {
   return (await db.selectFrom('settings').select('value').where('key', '=', key).executeTakeFirst())?.value;
 }

@@ -12,7 +12,8 @@ import { clearPageCache } from '../../platform/http/portal.js';
 import { beijingDate } from '../../platform/time.js';
 import { directoryOf } from '../directory/directory.service.js';
 import { orgTree } from '../organizations/organizations.service.js';
-import { allocateIndexNumber } from './index-number.js';
+import { queueForIndexing } from '../search/search-queue.js';
+import { allocateIndexNumber, allocateIndexNumbers } from './index-number.js';
 import * as repo from './publishing.repository.js';
 import {
   type ItemInput,
@@ -852,6 +853,8 @@ export interface ImportedItem {
   bodyHtml: string;
   fiveCategory?: string;
   indexNumber?: string;
+  /** bodyHtml is already the output of sanitizeBody (the import sanitizes on another thread); stored as it is. */
+  bodySanitized?: boolean;
   /** Files already stored (storeFile), attached to the item and frozen into version 1, in this order. */
   attachments?: { sha256: string; filename: string; size: number; mime: string; ext: string }[];
 }
@@ -997,4 +1000,206 @@ export async function importPublished(
   const r = await deps.db.kysely.transaction().execute(run);
   r.after();
   return { id: r.id, created: r.created };
+}
+
+// Bound parameters per statement: SQLite allows 32,766, PostgreSQL 65,535.
+const MAX_PARAMS = 30_000;
+
+function chunksFor<T>(rows: T[], columns: number): T[][] {
+  const size = Math.max(1, Math.floor(MAX_PARAMS / Math.max(1, columns)));
+  const out: T[][] = [];
+  for (let i = 0; i < rows.length; i += size) out.push(rows.slice(i, i + size));
+  return out;
+}
+
+export interface ImportManyResult {
+  sourceRef: string;
+  id: number;
+  created: boolean;
+}
+
+/**
+ * importPublished for many items in one transaction, with the same rules and records per item (version 1,
+ * the import event, item.published marked as imported, the same index-number pattern), written with
+ * multi-row statements: one lookup of the source references, one sequence update per (organization, column,
+ * year), one insert per table per few hundred rows. Search indexing is deferred: the items go into the
+ * search queue (drained by the 'search.index-queue' job, see src/modules/search/search-queue.ts) instead of
+ * being indexed in this transaction; their pages, lists, feeds and the API show them at once.
+ *
+ * Idempotent by source reference like importPublished: an item the organization already has (or one listed
+ * twice) comes back with created false. Throws ValidationError when a column is not the organization's; any
+ * failure leaves the whole transaction to the caller to roll back. Results are in the order of `items`.
+ */
+export async function importPublishedMany(
+  deps: Deps,
+  actor: Actor,
+  organizationId: number,
+  items: readonly ImportedItem[],
+  trx: Kysely<Database>,
+): Promise<{ results: ImportManyResult[]; after: () => void }> {
+  if (!items.length) return { results: [], after: () => {} };
+  const existing = await repo.existingSourceRefs(
+    trx,
+    organizationId,
+    items.map((it) => it.sourceRef),
+  );
+  const org = await trx
+    .selectFrom('organizations')
+    .select(['id', 'code'])
+    .where('id', '=', organizationId)
+    .executeTakeFirst();
+  const columnIds = [...new Set(items.map((it) => it.columnId))];
+  const columns = new Map(
+    (
+      await trx
+        .selectFrom('columns')
+        .select(['id', 'code'])
+        .where('organization_id', '=', organizationId)
+        .where('id', 'in', columnIds)
+        .execute()
+    ).map((c) => [c.id, c]),
+  );
+  if (!org || columnIds.some((id) => !columns.has(id))) throw new ValidationError({ column_id: '栏目不存在。' });
+
+  // New items: not in the database and the first of their source reference in this batch.
+  const fresh: ImportedItem[] = [];
+  const seen = new Set<string>();
+  for (const it of items) {
+    if (existing.has(it.sourceRef) || seen.has(it.sourceRef)) continue;
+    seen.add(it.sourceRef);
+    fresh.push(it);
+  }
+  const needNumbers = fresh.filter((it) => !it.indexNumber);
+  const numbers = await allocateIndexNumbers(
+    trx,
+    needNumbers.map((it) => ({
+      org: org.code,
+      column: (columns.get(it.columnId) as { code: string }).code,
+      year: Number(it.dateCreated.slice(0, 4)),
+    })),
+  );
+  const allocated = new Map(needNumbers.map((it, i) => [it, numbers[i]]));
+  const ts = deps.clock().toISOString();
+  const bodies = fresh.map((it) => (it.bodySanitized ? it.bodyHtml : sanitizeBody(it.bodyHtml)));
+  const rows = fresh.map((it, i) => ({
+    organization_id: organizationId,
+    column_id: it.columnId,
+    index_number: it.indexNumber || (allocated.get(it) as string),
+    title: it.title,
+    doc_number: it.docNumber ?? '',
+    date_created: it.dateCreated,
+    theme: it.theme,
+    genre: it.genre,
+    keywords: it.keywords ?? '',
+    summary: it.summary ?? '',
+    body_html: bodies[i],
+    disclosure: 'proactive',
+    exemption: '',
+    five_category: it.fiveCategory ?? 'result',
+    disclosure_method: '政府网站',
+    status: 'published',
+    change_kind: 'initial',
+    change_note: '',
+    published_version: 1,
+    first_published_at: it.publishedAt,
+    last_published_at: it.publishedAt,
+    withdrawn: 0,
+    source_ref: it.sourceRef,
+    created_at: ts,
+    updated_at: ts,
+  }));
+  const idOf = new Map<string, number>();
+  for (const chunk of chunksFor(rows, 25)) {
+    const ids = await trx.insertInto('items').values(chunk).returning(['id', 'source_ref']).execute();
+    for (const r of ids) idOf.set(r.source_ref as string, r.id);
+  }
+  const freshIds = fresh.map((it) => idOf.get(it.sourceRef) as number);
+
+  const attachmentRows = fresh.flatMap((it, i) =>
+    (it.attachments ?? []).map((a, k) => ({
+      item_id: freshIds[i],
+      file_sha256: a.sha256,
+      filename: a.filename,
+      alt: '',
+      inline: 0,
+      sort_order: k,
+      created_at: ts,
+    })),
+  );
+  for (const chunk of chunksFor(attachmentRows, 7)) await trx.insertInto('item_attachments').values(chunk).execute();
+  const publishedFiles = fresh.flatMap((it, i) =>
+    [...new Set((it.attachments ?? []).map((a) => a.sha256))].map((file_sha256) => ({
+      item_id: freshIds[i],
+      file_sha256,
+    })),
+  );
+  for (const chunk of chunksFor(publishedFiles, 2)) await trx.insertInto('published_files').values(chunk).execute();
+
+  const versions = fresh.map((it, i) => ({
+    item_id: freshIds[i],
+    version: 1,
+    title: it.title,
+    doc_number: it.docNumber ?? '',
+    summary: it.summary ?? '',
+    keywords: it.keywords ?? '',
+    theme: it.theme,
+    genre: it.genre,
+    body_html: bodies[i],
+    // The same shape publishInternal freezes from the item's attachment rows.
+    attachments_json: JSON.stringify(
+      (it.attachments ?? []).map((a) => ({
+        sha256: a.sha256,
+        filename: a.filename,
+        alt: '',
+        inline: 0,
+        size: a.size,
+        mime: a.mime,
+        ext: a.ext,
+      })),
+    ),
+    change_kind: 'initial',
+    change_note: '',
+    published_at: it.publishedAt,
+    published_by: null,
+  }));
+  for (const chunk of chunksFor(versions, 15)) await trx.insertInto('item_versions').values(chunk).execute();
+  const events = fresh.map((it, i) => ({
+    item_id: freshIds[i],
+    at: ts,
+    actor_user_id: actor.userId,
+    actor_name: actor.name,
+    action: 'import',
+    from_status: null,
+    to_status: 'published',
+    comment: it.sourceRef,
+  }));
+  for (const chunk of chunksFor(events, 8)) await trx.insertInto('item_events').values(chunk).execute();
+
+  await queueForIndexing(trx, freshIds, deps.clock());
+  const afters: (() => void)[] = [];
+  for (const [i, it] of fresh.entries())
+    afters.push(
+      await emit(trx, deps, {
+        type: 'item.published',
+        itemId: freshIds[i],
+        organizationId,
+        columnId: it.columnId,
+        version: 1,
+        at: it.publishedAt,
+        imported: true,
+        indexQueued: true,
+      }),
+    );
+
+  const isFresh = new Set(fresh);
+  const results = items.map((it) => ({
+    sourceRef: it.sourceRef,
+    id: (existing.get(it.sourceRef) ?? idOf.get(it.sourceRef)) as number,
+    created: isFresh.has(it),
+  }));
+  return {
+    results,
+    // Hooks after commit (page and feed caches): once for the batch, they do not depend on the item.
+    after: afters.length ? afters[afters.length - 1] : () => {},
+  };
 }

@@ -48,8 +48,11 @@ export async function searchDocOf(trx: Kysely<Database>, itemId: number) {
 /** Keeps the search index in step with publication, inside the publishing transaction. */
 export function registerSearchIndexer() {
   onEvent('search.index', async (trx, event) => {
+    if (event.indexQueued) return;
     if (event.type === 'item.withdrawn') {
       await removeDocument(trx, event.itemId);
+      // Not indexed later either (a bulk-imported item withdrawn before the queue reached it).
+      await trx.deleteFrom('search_queue').where('item_id', '=', event.itemId).execute();
       return;
     }
     const found = await searchDocOf(trx, event.itemId);
