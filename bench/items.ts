@@ -16,7 +16,7 @@
 //   BENCH_PG_ITEMS=100000   BENCH_PG_DB=gk_bench_items
 //   BENCH_ONLY=import,cached,uncached,search,pg   (default: all)
 //   BENCH_NO_DOCS=1   print only
-//   BENCH_CPU_PROF=DIR   write a V8 CPU profile of the gongkai server (summarise with bench/profile-summary.ts)
+//   BENCH_CPU_PROF=DIR   write V8 CPU profiles of the gongkai server and the import command (bench/profile-summary.ts)
 import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -450,7 +450,8 @@ function runCli(
 ): Promise<{ code: number; stdout: string; stderr: string; seconds: number; cpuSeconds: number | null }> {
   return new Promise((resolve) => {
     const t0 = performance.now();
-    const argv = [process.execPath, '--import', 'tsx', path.join('src', 'main.ts'), ...args];
+    const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+    const argv = [process.execPath, ...prof, '--import', 'tsx', path.join('src', 'main.ts'), ...args];
     const [cmd, ...rest] = GNU_TIME ? [GNU_TIME, '-f', 'gnu-time-cpu %U %S', ...argv] : argv;
     const child = spawn(cmd, rest, {
       cwd: root,
