@@ -859,6 +859,44 @@ export interface ImportedItem {
   attachments?: { sha256: string; filename: string; size: number; mime: string; ext: string }[];
 }
 
+/** The items row of an imported, already published item (version 1), shared by the single and bulk paths. */
+function importedItemRow(
+  organizationId: number,
+  columnId: number,
+  indexNumber: string,
+  it: ImportedItem,
+  body: string,
+  ts: string,
+) {
+  return {
+    organization_id: organizationId,
+    column_id: columnId,
+    index_number: indexNumber,
+    title: it.title,
+    doc_number: it.docNumber ?? '',
+    date_created: it.dateCreated,
+    theme: it.theme,
+    genre: it.genre,
+    keywords: it.keywords ?? '',
+    summary: it.summary ?? '',
+    body_html: body,
+    disclosure: 'proactive',
+    exemption: '',
+    five_category: it.fiveCategory ?? 'result',
+    disclosure_method: '政府网站',
+    status: 'published',
+    change_kind: 'initial',
+    change_note: '',
+    published_version: 1,
+    first_published_at: it.publishedAt,
+    last_published_at: it.publishedAt,
+    withdrawn: 0,
+    source_ref: it.sourceRef,
+    created_at: ts,
+    updated_at: ts,
+  };
+}
+
 /**
  * Loads an item that an agency already published elsewhere (import, demo data) directly as published
  * version 1, keeping its own index number when it has one. Idempotent by source reference: a second run
@@ -901,33 +939,7 @@ export async function importPublished(
       }));
     const body = sanitizeBody(it.bodyHtml);
     const ts = deps.clock().toISOString();
-    const id = await repo.insertItem(trx, {
-      organization_id: organizationId,
-      column_id: column.id,
-      index_number: indexNumber,
-      title: it.title,
-      doc_number: it.docNumber ?? '',
-      date_created: it.dateCreated,
-      theme: it.theme,
-      genre: it.genre,
-      keywords: it.keywords ?? '',
-      summary: it.summary ?? '',
-      body_html: body,
-      disclosure: 'proactive',
-      exemption: '',
-      five_category: it.fiveCategory ?? 'result',
-      disclosure_method: '政府网站',
-      status: 'published',
-      change_kind: 'initial',
-      change_note: '',
-      published_version: 1,
-      first_published_at: it.publishedAt,
-      last_published_at: it.publishedAt,
-      withdrawn: 0,
-      source_ref: it.sourceRef,
-      created_at: ts,
-      updated_at: ts,
-    });
+    const id = await repo.insertItem(trx, importedItemRow(organizationId, column.id, indexNumber, it, body, ts));
     const attachments = it.attachments ?? [];
     for (const [i, a] of attachments.entries()) {
       await repo.insertAttachment(trx, {
@@ -1081,33 +1093,9 @@ export async function importPublishedMany(
   const allocated = new Map(needNumbers.map((it, i) => [it, numbers[i]]));
   const ts = deps.clock().toISOString();
   const bodies = fresh.map((it) => (it.bodySanitized ? it.bodyHtml : sanitizeBody(it.bodyHtml)));
-  const rows = fresh.map((it, i) => ({
-    organization_id: organizationId,
-    column_id: it.columnId,
-    index_number: it.indexNumber || (allocated.get(it) as string),
-    title: it.title,
-    doc_number: it.docNumber ?? '',
-    date_created: it.dateCreated,
-    theme: it.theme,
-    genre: it.genre,
-    keywords: it.keywords ?? '',
-    summary: it.summary ?? '',
-    body_html: bodies[i],
-    disclosure: 'proactive',
-    exemption: '',
-    five_category: it.fiveCategory ?? 'result',
-    disclosure_method: '政府网站',
-    status: 'published',
-    change_kind: 'initial',
-    change_note: '',
-    published_version: 1,
-    first_published_at: it.publishedAt,
-    last_published_at: it.publishedAt,
-    withdrawn: 0,
-    source_ref: it.sourceRef,
-    created_at: ts,
-    updated_at: ts,
-  }));
+  const rows = fresh.map((it, i) =>
+    importedItemRow(organizationId, it.columnId, it.indexNumber || (allocated.get(it) as string), it, bodies[i], ts),
+  );
   const idOf = new Map<string, number>();
   for (const chunk of chunksFor(rows, 25)) {
     const ids = await trx.insertInto('items').values(chunk).returning(['id', 'source_ref']).execute();
