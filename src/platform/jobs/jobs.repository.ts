@@ -52,23 +52,23 @@ export async function upsertRecurring(
     .execute();
 }
 
+function jobRow(j: NewJob) {
+  return {
+    name: j.name,
+    handler: j.handler,
+    payload: j.payload,
+    run_at: j.runAt,
+    interval_seconds: j.intervalSeconds,
+    status: 'scheduled' as const,
+    attempts: 0,
+    max_attempts: j.maxAttempts,
+    created_at: j.now,
+    updated_at: j.now,
+  };
+}
+
 export async function insertJob(db: Kysely<Database>, j: NewJob): Promise<number> {
-  const row = await db
-    .insertInto('jobs')
-    .values({
-      name: j.name,
-      handler: j.handler,
-      payload: j.payload,
-      run_at: j.runAt,
-      interval_seconds: j.intervalSeconds,
-      status: 'scheduled',
-      attempts: 0,
-      max_attempts: j.maxAttempts,
-      created_at: j.now,
-      updated_at: j.now,
-    })
-    .returning('id')
-    .executeTakeFirstOrThrow();
+  const row = await db.insertInto('jobs').values(jobRow(j)).returning('id').executeTakeFirstOrThrow();
   return row.id;
 }
 
@@ -76,18 +76,7 @@ export async function insertJob(db: Kysely<Database>, j: NewJob): Promise<number
 export async function insertJobIfAbsent(db: Kysely<Database>, j: NewJob): Promise<boolean> {
   const r = await db
     .insertInto('jobs')
-    .values({
-      name: j.name,
-      handler: j.handler,
-      payload: j.payload,
-      run_at: j.runAt,
-      interval_seconds: j.intervalSeconds,
-      status: 'scheduled',
-      attempts: 0,
-      max_attempts: j.maxAttempts,
-      created_at: j.now,
-      updated_at: j.now,
-    })
+    .values(jobRow(j))
     .onConflict((oc) => oc.column('name').doNothing())
     .executeTakeFirst();
   return Number(r.numInsertedOrUpdatedRows ?? 0) === 1;
