@@ -909,109 +909,16 @@ export async function importPublished(
   it: ImportedItem,
   trxIn?: Kysely<Database>,
 ): Promise<{ id: number; created: boolean }> {
-  const run = async (trx: Kysely<Database>) => {
-    const existing = await trx
-      .selectFrom('items')
-      .select('id')
-      .where('organization_id', '=', organizationId)
-      .where('source_ref', '=', it.sourceRef)
-      .executeTakeFirst();
-    if (existing) return { id: existing.id, created: false, after: () => {} };
-    // Looked up through the transaction: on SQLite another connection would wait for this one forever.
-    const org = await trx
-      .selectFrom('organizations')
-      .select(['id', 'code'])
-      .where('id', '=', organizationId)
-      .executeTakeFirst();
-    const column = await trx
-      .selectFrom('columns')
-      .select(['id', 'code'])
-      .where('id', '=', it.columnId)
-      .where('organization_id', '=', organizationId)
-      .executeTakeFirst();
-    if (!org || !column) throw new ValidationError({ column_id: '栏目不存在。' });
-    const indexNumber =
-      it.indexNumber ||
-      (await allocateIndexNumber(trx, {
-        org: org.code,
-        column: column.code,
-        year: Number(it.dateCreated.slice(0, 4)),
-      }));
-    const body = sanitizeBody(it.bodyHtml);
-    const ts = deps.clock().toISOString();
-    const id = await repo.insertItem(trx, importedItemRow(organizationId, column.id, indexNumber, it, body, ts));
-    const attachments = it.attachments ?? [];
-    for (const [i, a] of attachments.entries()) {
-      await repo.insertAttachment(trx, {
-        item_id: id,
-        file_sha256: a.sha256,
-        filename: a.filename,
-        alt: '',
-        inline: 0,
-        sort_order: i,
-        created_at: ts,
-      });
-    }
-    await repo.setPublishedFiles(
-      trx,
-      id,
-      attachments.map((a) => a.sha256),
-    );
-    await repo.insertVersion(trx, {
-      item_id: id,
-      version: 1,
-      title: it.title,
-      doc_number: it.docNumber ?? '',
-      summary: it.summary ?? '',
-      keywords: it.keywords ?? '',
-      theme: it.theme,
-      genre: it.genre,
-      body_html: body,
-      // The same shape publishInternal freezes from the item's attachment rows.
-      attachments_json: JSON.stringify(
-        attachments.map((a) => ({
-          sha256: a.sha256,
-          filename: a.filename,
-          alt: '',
-          inline: 0,
-          size: a.size,
-          mime: a.mime,
-          ext: a.ext,
-        })),
-      ),
-      change_kind: 'initial',
-      change_note: '',
-      published_at: it.publishedAt,
-      published_by: null,
-    });
-    await repo.insertEvent(trx, {
-      item_id: id,
-      at: ts,
-      actor_user_id: actor.userId,
-      actor_name: actor.name,
-      action: 'import',
-      from_status: null,
-      to_status: 'published',
-      comment: it.sourceRef,
-    });
-    const after = await emit(trx, deps, {
-      type: 'item.published',
-      itemId: id,
-      organizationId,
-      columnId: column.id,
-      version: 1,
-      at: it.publishedAt,
-      imported: true,
-    });
-    return { id, created: true, after };
-  };
+  // A batch of one through the bulk path, indexed for search in the same transaction instead of queued.
+  const run = (trx: Kysely<Database>) =>
+    importPublishedMany(deps, actor, organizationId, [it], trx, { indexNow: true });
   if (trxIn) {
     const r = await run(trxIn);
-    return { id: r.id, created: r.created };
+    return { id: r.results[0].id, created: r.results[0].created };
   }
   const r = await deps.db.kysely.transaction().execute(run);
   r.after();
-  return { id: r.id, created: r.created };
+  return { id: r.results[0].id, created: r.results[0].created };
 }
 
 // Bound parameters per statement: SQLite allows 32,766, PostgreSQL 65,535.
@@ -1048,6 +955,10 @@ export async function importPublishedMany(
   organizationId: number,
   items: readonly ImportedItem[],
   trx: Kysely<Database>,
+  opts: {
+    /** Index the new items for search in this transaction (importPublished) instead of queueing them. */
+    indexNow?: boolean;
+  } = {},
 ): Promise<{ results: ImportManyResult[]; after: () => void }> {
   if (!items.length) return { results: [], after: () => {} };
   const existing = await repo.existingSourceRefs(
@@ -1163,7 +1074,7 @@ export async function importPublishedMany(
   }));
   for (const chunk of chunksFor(events, 8)) await trx.insertInto('item_events').values(chunk).execute();
 
-  await queueForIndexing(trx, freshIds, deps.clock());
+  if (!opts.indexNow) await queueForIndexing(trx, freshIds, deps.clock());
   const afters: (() => void)[] = [];
   for (const [i, it] of fresh.entries())
     afters.push(
@@ -1175,7 +1086,7 @@ export async function importPublishedMany(
         version: 1,
         at: it.publishedAt,
         imported: true,
-        indexQueued: true,
+        indexQueued: !opts.indexNow,
       }),
     );
 
