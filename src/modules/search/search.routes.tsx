@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import type { AppEnv, Deps } from '../../platform/context.js';
 import { htmlToText } from '../../platform/html/sanitize.js';
 import { portalPage } from '../../platform/http/portal.js';
+import { PageNumbers } from '../../platform/render/components.js';
 import { search, type TextPart } from '../../platform/search/search.service.js';
 import { beijingDate, formatDateTime } from '../../platform/time.js';
 import { directoryOf } from '../directory/directory.service.js';
@@ -162,15 +163,7 @@ export function searchRoutes(deps: Deps) {
                   );
                 })}
               </ol>
-              {pages > 1 ? (
-                <nav class="pager" aria-label="分页">
-                  {page > 1 ? <a href={link(page - 1)}>上一页</a> : null}
-                  <span>
-                    第 {page} / {pages} 页
-                  </span>
-                  {page < pages ? <a href={link(page + 1)}>下一页</a> : null}
-                </nav>
-              ) : null}
+              <PageNumbers page={page} pages={pages} href={link} />
             </>
           )}
         </>

@@ -147,6 +147,20 @@ export function Notice({ children, kind = 'info' }: { children: Child; kind?: 'i
   );
 }
 
+/** Numbered pages: previous, “第 n / m 页”, next; nothing when there is one page. */
+export function PageNumbers({ page, pages, href }: { page: number; pages: number; href: (page: number) => string }) {
+  if (pages <= 1) return null;
+  return (
+    <nav class="pager" aria-label="分页">
+      {page > 1 ? <a href={href(page - 1)}>上一页</a> : null}
+      <span>
+        第 {page} / {pages} 页
+      </span>
+      {page < pages ? <a href={href(page + 1)}>下一页</a> : null}
+    </nav>
+  );
+}
+
 export function Pager({ prevHref, nextHref }: { prevHref?: string; nextHref?: string }) {
   if (!prevHref && !nextHref) return null;
   return (

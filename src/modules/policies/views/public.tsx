@@ -1,3 +1,4 @@
+import { PageNumbers } from '../../../platform/render/components.js';
 import { itemHref } from '../../publishing/views/public.js';
 import { POLICY_TYPES, type PolicyType } from '../policies.schema.js';
 import type { PolicyDetail, StatusView } from '../policies.service.js';
@@ -311,15 +312,7 @@ export function LibraryPage(p: {
           </table>
         </div>
       )}
-      {p.pages > 1 ? (
-        <nav class="pager" aria-label="分页">
-          {p.page > 1 ? <a href={qs(p.page - 1)}>上一页</a> : null}
-          <span>
-            第 {p.page} / {p.pages} 页
-          </span>
-          {p.page < p.pages ? <a href={qs(p.page + 1)}>下一页</a> : null}
-        </nav>
-      ) : null}
+      <PageNumbers page={p.page} pages={p.pages} href={qs} />
     </>
   );
 }

@@ -1,5 +1,6 @@
 import { raw } from 'hono/html';
 import { humanSize, typeLabel } from '../../../platform/files/files.service.js';
+import { PageNumbers } from '../../../platform/render/components.js';
 import { formatDateTime } from '../../../platform/time.js';
 import type { Column, Directory } from '../../directory/directory.service.js';
 import type { Organization } from '../../organizations/organizations.service.js';
@@ -159,15 +160,7 @@ export function ColumnPage(p: {
             items={p.items}
             empty={p.year || p.theme ? '没有符合筛选条件的信息，请调整年份或主题分类。' : '本栏目暂无信息。'}
           />
-          {p.pages > 1 ? (
-            <nav class="pager" aria-label="分页">
-              {p.page > 1 ? <a href={qs(p.page - 1)}>上一页</a> : null}
-              <span>
-                第 {p.page} / {p.pages} 页
-              </span>
-              {p.page < p.pages ? <a href={qs(p.page + 1)}>下一页</a> : null}
-            </nav>
-          ) : null}
+          <PageNumbers page={p.page} pages={p.pages} href={qs} />
         </>
       )}
     </>
