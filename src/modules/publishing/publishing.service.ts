@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { insertRows } from '../../db/bulk.js';
 import type { Database } from '../../db/schema.js';
 import { type Actor, recordAudit } from '../../platform/audit/audit.service.js';
 import { can, type Permission, type Principal } from '../../platform/auth/permissions.js';
@@ -921,16 +922,6 @@ export async function importPublished(
   return { id: r.results[0].id, created: r.results[0].created };
 }
 
-// Bound parameters per statement: SQLite allows 32,766, PostgreSQL 65,535.
-const MAX_PARAMS = 30_000;
-
-function chunksFor<T>(rows: T[], columns: number): T[][] {
-  const size = Math.max(1, Math.floor(MAX_PARAMS / Math.max(1, columns)));
-  const out: T[][] = [];
-  for (let i = 0; i < rows.length; i += size) out.push(rows.slice(i, i + size));
-  return out;
-}
-
 export interface ImportManyResult {
   sourceRef: string;
   id: number;
@@ -1004,75 +995,97 @@ export async function importPublishedMany(
   const allocated = new Map(needNumbers.map((it, i) => [it, numbers[i]]));
   const ts = deps.clock().toISOString();
   const bodies = fresh.map((it) => (it.bodySanitized ? it.bodyHtml : sanitizeBody(it.bodyHtml)));
+  // Multi-row statements whose SQL text is built once per shape (src/db/bulk.ts): at a few hundred rows a
+  // statement, Kysely's per-value query tree would cost more than the inserts themselves.
+  const engine = deps.db.engine;
   const rows = fresh.map((it, i) =>
     importedItemRow(organizationId, it.columnId, it.indexNumber || (allocated.get(it) as string), it, bodies[i], ts),
   );
+  const itemColumns = Object.keys(rows[0] ?? {}) as (keyof ReturnType<typeof importedItemRow>)[];
   const idOf = new Map<string, number>();
-  for (const chunk of chunksFor(rows, 25)) {
-    const ids = await trx.insertInto('items').values(chunk).returning(['id', 'source_ref']).execute();
-    for (const r of ids) idOf.set(r.source_ref as string, r.id);
+  if (rows.length) {
+    const ids = await insertRows(
+      trx,
+      engine,
+      'items',
+      itemColumns,
+      rows.map((r) => itemColumns.map((c) => r[c])),
+      ['id', 'source_ref'],
+    );
+    for (const r of ids) idOf.set(r.source_ref as string, Number(r.id));
   }
   const freshIds = fresh.map((it) => idOf.get(it.sourceRef) as number);
 
   const attachmentRows = fresh.flatMap((it, i) =>
-    (it.attachments ?? []).map((a, k) => ({
-      item_id: freshIds[i],
-      file_sha256: a.sha256,
-      filename: a.filename,
-      alt: '',
-      inline: 0,
-      sort_order: k,
-      created_at: ts,
-    })),
+    (it.attachments ?? []).map((a, k) => [freshIds[i], a.sha256, a.filename, '', 0, k, ts]),
   );
-  for (const chunk of chunksFor(attachmentRows, 7)) await trx.insertInto('item_attachments').values(chunk).execute();
+  await insertRows(
+    trx,
+    engine,
+    'item_attachments',
+    ['item_id', 'file_sha256', 'filename', 'alt', 'inline', 'sort_order', 'created_at'],
+    attachmentRows,
+  );
   const publishedFiles = fresh.flatMap((it, i) =>
-    [...new Set((it.attachments ?? []).map((a) => a.sha256))].map((file_sha256) => ({
-      item_id: freshIds[i],
-      file_sha256,
-    })),
+    [...new Set((it.attachments ?? []).map((a) => a.sha256))].map((sha) => [freshIds[i], sha]),
   );
-  for (const chunk of chunksFor(publishedFiles, 2)) await trx.insertInto('published_files').values(chunk).execute();
+  await insertRows(trx, engine, 'published_files', ['item_id', 'file_sha256'], publishedFiles);
 
-  const versions = fresh.map((it, i) => ({
-    item_id: freshIds[i],
-    version: 1,
-    title: it.title,
-    doc_number: it.docNumber ?? '',
-    summary: it.summary ?? '',
-    keywords: it.keywords ?? '',
-    theme: it.theme,
-    genre: it.genre,
-    body_html: bodies[i],
-    // The same shape publishInternal freezes from the item's attachment rows.
-    attachments_json: JSON.stringify(
-      (it.attachments ?? []).map((a) => ({
-        sha256: a.sha256,
-        filename: a.filename,
-        alt: '',
-        inline: 0,
-        size: a.size,
-        mime: a.mime,
-        ext: a.ext,
-      })),
-    ),
-    change_kind: 'initial',
-    change_note: '',
-    published_at: it.publishedAt,
-    published_by: null,
-  }));
-  for (const chunk of chunksFor(versions, 15)) await trx.insertInto('item_versions').values(chunk).execute();
-  const events = fresh.map((it, i) => ({
-    item_id: freshIds[i],
-    at: ts,
-    actor_user_id: actor.userId,
-    actor_name: actor.name,
-    action: 'import',
-    from_status: null,
-    to_status: 'published',
-    comment: it.sourceRef,
-  }));
-  for (const chunk of chunksFor(events, 8)) await trx.insertInto('item_events').values(chunk).execute();
+  await insertRows(
+    trx,
+    engine,
+    'item_versions',
+    [
+      'item_id',
+      'version',
+      'title',
+      'doc_number',
+      'summary',
+      'keywords',
+      'theme',
+      'genre',
+      'body_html',
+      'attachments_json',
+      'change_kind',
+      'change_note',
+      'published_at',
+      'published_by',
+    ],
+    fresh.map((it, i) => [
+      freshIds[i],
+      1,
+      it.title,
+      it.docNumber ?? '',
+      it.summary ?? '',
+      it.keywords ?? '',
+      it.theme,
+      it.genre,
+      bodies[i],
+      // The same shape publishInternal freezes from the item's attachment rows.
+      JSON.stringify(
+        (it.attachments ?? []).map((a) => ({
+          sha256: a.sha256,
+          filename: a.filename,
+          alt: '',
+          inline: 0,
+          size: a.size,
+          mime: a.mime,
+          ext: a.ext,
+        })),
+      ),
+      'initial',
+      '',
+      it.publishedAt,
+      null,
+    ]),
+  );
+  await insertRows(
+    trx,
+    engine,
+    'item_events',
+    ['item_id', 'at', 'actor_user_id', 'actor_name', 'action', 'from_status', 'to_status', 'comment'],
+    fresh.map((it, i) => [freshIds[i], ts, actor.userId, actor.name, 'import', null, 'published', it.sourceRef]),
+  );
 
   if (!opts.indexNow) await queueForIndexing(trx, freshIds, deps.clock());
   const afters: (() => void)[] = [];
