@@ -15,10 +15,11 @@ import { DEFAULT_INDEX_PATTERN, INDEX_PATTERN_SETTING, renderPattern } from '../
 import { getSetting } from '../publishing/publishing.repository.js';
 import { type ImportedItem, importPublishedMany } from '../publishing/publishing.service.js';
 import { drainSearchQueue, queueLength } from '../search/search-queue.js';
-import { ImportFileError, readSheet } from './import.read.js';
+import type { PreparedRow } from './import.prepare.js';
+import { ImportFileError } from './import.read.js';
 import { advanceSequence, existingSourceRefs, takenIndexNumbers } from './import.repository.js';
-import { inlineSanitizer, threadSanitizer } from './import.sanitizer.js';
-import { FIELDS, type Field, fieldLabel, type ImportRow, importRow, mapHeader, rowInput } from './import.schema.js';
+import { FIELDS, type Field, fieldLabel, type ImportRow } from './import.schema.js';
+import { inlineRowSource, threadRowSource } from './import.source.js';
 
 // `gongkai import documents`: loads an agency's existing, already published items from a spreadsheet.
 // Each row is checked on its own; bad rows are reported (line, field, reason) and the good ones imported,
@@ -27,6 +28,7 @@ import { FIELDS, type Field, fieldLabel, type ImportRow, importRow, mapHeader, r
 // transactions: the new items go into the search queue, indexed by its job or, with indexNow, by this
 // command before it returns. One audit event records the run.
 
+export { bodyToHtml } from './import.prepare.js';
 export { ImportFileError } from './import.read.js';
 
 export const DEFAULT_BATCH = 500;
@@ -51,8 +53,8 @@ export interface ImportOptions {
   batchSize?: number;
   /** Called after each checked batch of rows: rows done, rows in the file. */
   onProgress?: (done: number, total: number) => void | Promise<void>;
-  /** Sanitize bodies on the main thread instead of a worker thread (for measuring; same output). */
-  sanitizeInline?: boolean;
+  /** Read, check and sanitize on this thread instead of the preparation thread (for measuring; same result). */
+  inline?: boolean;
   /** Index the new items before returning instead of leaving them to the search queue's job. */
   indexNow?: boolean;
   /** Called while indexing (indexNow): items indexed, items to index. */
@@ -105,26 +107,6 @@ interface Prepared {
   columnCode: string;
   /** Absolute paths of the attachments, in order. */
   files: { path: string; name: string }[];
-}
-
-const escapeHtml = (s: string) =>
-  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-
-// HTML when it holds a tag that bodies are made of; a stray "<x>" in plain text stays text.
-const looksLikeHtml = (s: string) =>
-  /<\/?(?:p|div|br|span|h[1-6]|table|thead|tbody|tr|td|th|ul|ol|li|strong|b|em|i|u|a|img|font|section|article|blockquote|pre|hr)\b[^<>]*>/i.test(
-    s,
-  );
-
-/** Body cell → HTML: HTML as it is (sanitized on import), plain text one paragraph per line. */
-export function bodyToHtml(body: string): string {
-  if (looksLikeHtml(body)) return body;
-  return body
-    .split(/\r\n|\r|\n/)
-    .map((l) => l.replace(/^[\s\u3000]+|[\s\u3000]+$/g, ''))
-    .filter(Boolean)
-    .map((l) => `<p>${escapeHtml(l)}</p>`)
-    .join('');
 }
 
 /** Beijing wall-clock date (and time) → ISO instant. */
@@ -204,6 +186,143 @@ function errorsOf(line: number, e: unknown): RowError[] {
   return [{ line, field: null, message: `保存失败：${(e as Error).message}` }];
 }
 
+interface RowContext {
+  today: string;
+  now: Date;
+  resolveColumn: (ref: string) => Column | string;
+  /** Source id / index number → the line that first used it in this file. */
+  seenSource: Map<string, number>;
+  seenIndex: Map<string, number>;
+  attachmentsDir: string | undefined;
+  errors: RowError[];
+}
+
+/** The checks of a schema-valid row that need the organization, the clock or the disk; null (and errors) if it fails. */
+async function checkRow(deps: Deps, r: Extract<PreparedRow, { ok: true }>, c: RowContext): Promise<Prepared | null> {
+  const row = r.row;
+  const rowErrors: RowError[] = [];
+  const err = (field: Field | null, message: string) => rowErrors.push({ line: r.line, field, message });
+  const column = c.resolveColumn(row.column);
+  if (typeof column === 'string') err('column', column);
+  if (row.date_created.date > c.today) err('date_created', '生成日期不能晚于今天。');
+  const publishedAt = row.published_at
+    ? beijingInstant(row.published_at.date, row.published_at.time)
+    : beijingInstant(row.date_created.date, null);
+  if (row.published_at && publishedAt > c.now.toISOString())
+    err('published_at', '发布日期不能晚于现在（导入的是已经发布的信息）。');
+  const firstLine = c.seenSource.get(row.source_id);
+  if (firstLine !== undefined) err('source_id', `与第 ${firstLine} 行的来源编号「${row.source_id}」重复，本行未导入。`);
+  else c.seenSource.set(row.source_id, r.line);
+  if (row.index_number) {
+    const at = c.seenIndex.get(row.index_number);
+    if (at !== undefined) err('index_number', `与第 ${at} 行的索引号「${row.index_number}」重复。`);
+    else c.seenIndex.set(row.index_number, r.line);
+  }
+  const files: Prepared['files'] = [];
+  if (row.attachments.length && !c.attachmentsDir)
+    err('attachments', '本行列有附件，但没有指定附件目录（请加上 --attachments 目录）。');
+  else if (c.attachmentsDir) {
+    for (const name of row.attachments) {
+      const p = path.resolve(c.attachmentsDir, name);
+      if (!p.startsWith(c.attachmentsDir + path.sep)) {
+        err('attachments', `附件「${name}」不在附件目录中。`);
+        continue;
+      }
+      const bytes = await fs.readFile(p).catch(() => null);
+      if (!bytes) {
+        err('attachments', `在附件目录中找不到文件「${name}」。`);
+        continue;
+      }
+      const type = detectType(bytes, name);
+      if (bytes.length === 0) err('attachments', `附件「${name}」是空文件。`);
+      else if (bytes.length > deps.config.attachmentMaxBytes)
+        err('attachments', `附件「${name}」超过了 ${Math.round(deps.config.attachmentMaxBytes / 2 ** 20)} MB 的上限。`);
+      else if (!type || !(ATTACHMENT_TYPES as readonly string[]).includes(type.ext))
+        err(
+          'attachments',
+          `附件「${name}」的实际格式${type ? `是 ${type.ext.toUpperCase()}，` : '无法识别，'}不允许上传（按文件内容判断）。允许：${ATTACHMENT_TYPES.join('、')}。`,
+        );
+      else files.push({ path: p, name: path.basename(name) });
+    }
+  }
+  if (rowErrors.length) {
+    c.errors.push(...rowErrors);
+    return null;
+  }
+  return {
+    line: r.line,
+    row,
+    files,
+    columnCode: (column as Column).code,
+    item: {
+      sourceRef: row.source_id,
+      columnId: (column as Column).id,
+      title: row.title,
+      docNumber: row.doc_number,
+      dateCreated: row.date_created.date,
+      publishedAt,
+      theme: row.theme,
+      genre: row.genre,
+      keywords: row.keywords,
+      summary: row.summary,
+      // Sanitized by the preparation step (sanitizeBody of the body cell as HTML).
+      bodyHtml: r.bodyHtml,
+      bodySanitized: true,
+      indexNumber: row.index_number || undefined,
+    },
+  };
+}
+
+/**
+ * Writes a batch of checked rows in the caller's transaction through the bulk path: attachments stored,
+ * items written with multi-row statements, search entries queued (indexed later by the queue's job or
+ * --index-now).
+ */
+async function batchWriter(deps: Deps, db: Db, actor: Actor, org: { id: number; code: string }, now: Date) {
+  const fdeps: Deps = { ...deps, db };
+  // An agency's own index number written in this platform's pattern (HLWT-ZCWJ-2017-00042) must not be
+  // handed out again when the next item of that column and year is drafted: move the sequence past it.
+  const pattern = (await getSetting(db.kysely, INDEX_PATTERN_SETTING)) ?? DEFAULT_INDEX_PATTERN;
+  const keepSequenceAhead = async (trx: Kysely<Database>, p: Prepared) => {
+    const rendered = renderPattern(pattern, {
+      org: org.code,
+      column: p.columnCode,
+      year: Number(p.item.dateCreated.slice(0, 4)),
+    });
+    const m = rendered.match(/\{seq(?::(\d+))?\}/);
+    const [before, after] = m
+      ? [rendered.slice(0, m.index), rendered.slice(m.index! + m[0].length)]
+      : [`${rendered}-`, ''];
+    const n = p.item.indexNumber!;
+    if (!n.startsWith(before) || !n.endsWith(after)) return;
+    const digits = n.slice(before.length, n.length - after.length);
+    if (!/^\d{1,9}$/.test(digits)) return;
+    await advanceSequence(trx, m ? rendered.replace(m[0], '#') : `${rendered}-#`, Number(digits) + 1);
+  };
+  return async (trx: Kysely<Database>, batch: Prepared[]) => {
+    const items: ImportedItem[] = [];
+    for (const p of batch) {
+      const attachments = [];
+      for (const f of p.files) {
+        const stored = await storeFile(
+          trx,
+          deps.config.dataDir,
+          await fs.readFile(f.path),
+          f.name,
+          { allowed: ATTACHMENT_TYPES, maxBytes: deps.config.attachmentMaxBytes, field: 'attachments' },
+          now,
+        );
+        attachments.push({ ...stored, filename: f.name });
+      }
+      items.push({ ...p.item, attachments });
+    }
+    // Before the batch allocates numbers, so a number handed out in this batch never meets one an agency
+    // brought (the rows here are new: existing source ids were filtered out).
+    for (const p of batch) if (p.item.indexNumber) await keepSequenceAhead(trx, p);
+    return importPublishedMany(fdeps, actor, org.id, items, trx);
+  };
+}
+
 /**
  * Imports the rows of a CSV or XLSX file into an organization as published items. Guarantees: a bad row
  * never stops the good ones and is reported with its line and field; a row whose source id the
@@ -230,211 +349,82 @@ export async function importDocuments(deps: Deps, actor: Actor, o: ImportOptions
     if (!st?.isDirectory()) throw new ValidationError({ attachments: `附件目录不存在：${attachmentsDir}` });
   }
 
-  const sheet = await readSheet(o.file);
-  const header = mapHeader(sheet.header);
-  if (header.problems.length) throw new ImportFileError(header.problems.join('\n'));
-
-  const resolveColumn = columnResolver((await directoryOf(deps, org.id)).all);
+  // The preparation thread reads and checks the rows (and sanitizes bodies) while this thread writes.
+  const source = o.inline ? inlineRowSource(o.file, batchSize) : threadRowSource(o.file, batchSize);
   const errors: RowError[] = [];
-  const prepared: Prepared[] = [];
-  const seenSource = new Map<string, number>();
-  const seenIndex = new Map<string, number>();
-
-  for (const r of sheet.rows) {
-    const input = rowInput(r.cells, header.positions);
-    const parsed = importRow.safeParse(input);
-    if (!parsed.success) {
-      for (const issue of parsed.error.issues)
-        errors.push({ line: r.line, field: (issue.path[0] as Field) ?? null, message: issue.message });
-      // The column too, so one pass over the report shows everything wrong with the row.
-      const col = typeof input.column === 'string' && input.column.trim() ? resolveColumn(input.column) : null;
-      if (typeof col === 'string' && !parsed.error.issues.some((i) => i.path[0] === 'column'))
-        errors.push({ line: r.line, field: 'column', message: col });
-      continue;
-    }
-    const row = parsed.data;
-    const rowErrors: RowError[] = [];
-    const err = (field: Field | null, message: string) => rowErrors.push({ line: r.line, field, message });
-    const column = resolveColumn(row.column);
-    if (typeof column === 'string') err('column', column);
-    if (row.date_created.date > today) err('date_created', '生成日期不能晚于今天。');
-    const publishedAt = row.published_at
-      ? beijingInstant(row.published_at.date, row.published_at.time)
-      : beijingInstant(row.date_created.date, null);
-    if (row.published_at && publishedAt > now.toISOString())
-      err('published_at', '发布日期不能晚于现在（导入的是已经发布的信息）。');
-    const firstLine = seenSource.get(row.source_id);
-    if (firstLine !== undefined)
-      err('source_id', `与第 ${firstLine} 行的来源编号「${row.source_id}」重复，本行未导入。`);
-    else seenSource.set(row.source_id, r.line);
-    if (row.index_number) {
-      const at = seenIndex.get(row.index_number);
-      if (at !== undefined) err('index_number', `与第 ${at} 行的索引号「${row.index_number}」重复。`);
-      else seenIndex.set(row.index_number, r.line);
-    }
-    const files: Prepared['files'] = [];
-    if (row.attachments.length && !attachmentsDir)
-      err('attachments', '本行列有附件，但没有指定附件目录（请加上 --attachments 目录）。');
-    else if (attachmentsDir) {
-      for (const name of row.attachments) {
-        const p = path.resolve(attachmentsDir, name);
-        if (!p.startsWith(attachmentsDir + path.sep)) {
-          err('attachments', `附件「${name}」不在附件目录中。`);
-          continue;
-        }
-        const bytes = await fs.readFile(p).catch(() => null);
-        if (!bytes) {
-          err('attachments', `在附件目录中找不到文件「${name}」。`);
-          continue;
-        }
-        const type = detectType(bytes, name);
-        if (bytes.length === 0) err('attachments', `附件「${name}」是空文件。`);
-        else if (bytes.length > deps.config.attachmentMaxBytes)
-          err(
-            'attachments',
-            `附件「${name}」超过了 ${Math.round(deps.config.attachmentMaxBytes / 2 ** 20)} MB 的上限。`,
-          );
-        else if (!type || !(ATTACHMENT_TYPES as readonly string[]).includes(type.ext))
-          err(
-            'attachments',
-            `附件「${name}」的实际格式${type ? `是 ${type.ext.toUpperCase()}，` : '无法识别，'}不允许上传（按文件内容判断）。允许：${ATTACHMENT_TYPES.join('、')}。`,
-          );
-        else files.push({ path: p, name: path.basename(name) });
-      }
-    }
-    if (rowErrors.length) {
-      errors.push(...rowErrors);
-      continue;
-    }
-    prepared.push({
-      line: r.line,
-      row,
-      files,
-      columnCode: (column as Column).code,
-      item: {
-        sourceRef: row.source_id,
-        columnId: (column as Column).id,
-        title: row.title,
-        docNumber: row.doc_number,
-        dateCreated: row.date_created.date,
-        publishedAt,
-        theme: row.theme,
-        genre: row.genre,
-        keywords: row.keywords,
-        summary: row.summary,
-        bodyHtml: bodyToHtml(row.body),
-        indexNumber: row.index_number || undefined,
-      },
-    });
-  }
-
-  // What the database already holds: source ids of this organization (skipped), and index numbers kept
-  // from the file that another item already uses (an error for that row, not a failed batch).
-  const k = deps.db.kysely;
-  const existing = await existingSourceRefs(
-    k,
-    org.id,
-    prepared.map((p) => p.row.source_id),
-  );
-  const taken = await takenIndexNumbers(
-    k,
-    prepared.filter((p) => p.item.indexNumber && !existing.has(p.row.source_id)).map((p) => p.item.indexNumber!),
-  );
-  const ready: Prepared[] = [];
-  for (const p of prepared) {
-    if (p.item.indexNumber && !existing.has(p.row.source_id) && taken.has(p.item.indexNumber))
-      errors.push({
-        line: p.line,
-        field: 'index_number',
-        message: `索引号「${p.item.indexNumber}」已被其他信息使用。`,
-      });
-    else ready.push(p);
-  }
-
-  const total = sheet.rows.length;
-  let done = total - ready.length;
+  let format: ImportReport['format'] = 'csv';
+  let detail = '';
+  let unknownHeaders: string[] = [];
+  let total = 0;
   let created = 0;
   let skipped = 0;
   let queued = 0;
-  await o.onProgress?.(done, total);
+  const fast = o.dryRun ? null : withStatementCache(deps.db);
+  try {
+    const info = await source.open();
+    if (info.header.problems.length) throw new ImportFileError(info.header.problems.join('\n'));
+    format = info.format;
+    detail = info.detail;
+    unknownHeaders = info.header.unknown;
+    total = info.total;
 
-  if (o.dryRun) {
-    for (const p of ready) {
-      if (existing.has(p.row.source_id)) skipped++;
-      else created++;
-    }
-    o.onProgress?.(total, total);
-  } else {
-    const fast = withStatementCache(deps.db);
-    const fdeps: Deps = { ...deps, db: fast.db };
-    // An agency's own index number written in this platform's pattern (HLWT-ZCWJ-2017-00042) must not be
-    // handed out again when the next item of that column and year is drafted: move the sequence past it.
-    const pattern = (await getSetting(k, INDEX_PATTERN_SETTING)) ?? DEFAULT_INDEX_PATTERN;
-    const keepSequenceAhead = async (trx: Kysely<Database>, p: Prepared) => {
-      const rendered = renderPattern(pattern, {
-        org: org.code,
-        column: p.columnCode,
-        year: Number(p.item.dateCreated.slice(0, 4)),
-      });
-      const m = rendered.match(/\{seq(?::(\d+))?\}/);
-      const [before, after] = m
-        ? [rendered.slice(0, m.index), rendered.slice(m.index! + m[0].length)]
-        : [`${rendered}-`, ''];
-      const n = p.item.indexNumber!;
-      if (!n.startsWith(before) || !n.endsWith(after)) return;
-      const digits = n.slice(before.length, n.length - after.length);
-      if (!/^\d{1,9}$/.test(digits)) return;
-      await advanceSequence(trx, m ? rendered.replace(m[0], '#') : `${rendered}-#`, Number(digits) + 1);
-    };
-    // A batch in one transaction through the bulk path: files stored, items written with multi-row
-    // statements, search entries queued (indexed later by the queue's job or --index-now).
-    const importBatch = async (trx: Kysely<Database>, batch: Prepared[], bodies?: string[]) => {
-      const items: ImportedItem[] = [];
-      for (const [k, p] of batch.entries()) {
-        const attachments = [];
-        for (const f of p.files) {
-          const stored = await storeFile(
-            trx,
-            deps.config.dataDir,
-            await fs.readFile(f.path),
-            f.name,
-            { allowed: ATTACHMENT_TYPES, maxBytes: deps.config.attachmentMaxBytes, field: 'attachments' },
-            now,
-          );
-          attachments.push({ ...stored, filename: f.name });
+    const resolveColumn = columnResolver((await directoryOf(deps, org.id)).all);
+    // What the database already holds: source ids of this organization are skipped (their bodies are not
+    // even sanitized); index numbers kept from the file that another item already uses are an error for
+    // that row, checked batch by batch just before it is written.
+    const k = deps.db.kysely;
+    const existing = await existingSourceRefs(k, org.id, [...new Set(info.sourceIds.filter(Boolean))]);
+    source.start([...existing]);
+    const seenSource = new Map<string, number>();
+    const seenIndex = new Map<string, number>();
+    let done = 0;
+    await o.onProgress?.(done, total);
+
+    const importBatch = fast ? await batchWriter(deps, fast.db, actor, org, now) : null;
+
+    for (;;) {
+      const rows = await source.next();
+      if (!rows) break;
+      const prepared: Prepared[] = [];
+      for (const r of rows) {
+        if (!r.ok) {
+          for (const issue of r.issues) errors.push({ line: r.line, field: issue.field, message: issue.message });
+          // The column too, so one pass over the report shows everything wrong with the row.
+          const col = r.column.trim() ? resolveColumn(r.column) : null;
+          if (typeof col === 'string' && !r.issues.some((i) => i.field === 'column'))
+            errors.push({ line: r.line, field: 'column', message: col });
+          continue;
         }
-        items.push(
-          bodies ? { ...p.item, bodyHtml: bodies[k], bodySanitized: true, attachments } : { ...p.item, attachments },
-        );
+        const p = await checkRow(deps, r, {
+          today,
+          now,
+          resolveColumn,
+          seenSource,
+          seenIndex,
+          attachmentsDir,
+          errors,
+        });
+        if (p) prepared.push(p);
       }
-      // Before the batch allocates numbers, so a number handed out in this batch never meets one an agency
-      // brought (the rows here are new: existing source ids were filtered out).
-      for (const p of batch) if (p.item.indexNumber) await keepSequenceAhead(trx, p);
-      return importPublishedMany(fdeps, actor, org.id, items, trx);
-    };
-    // Rows whose source id the organization already has are skipped without a transaction (the bulk path
-    // checks again inside its own, for a run racing this one).
-    const todo = ready.filter((p) => !existing.has(p.row.source_id));
-    skipped += ready.length - todo.length;
-    done += ready.length - todo.length;
-    if (todo.length < ready.length) await o.onProgress?.(done, total);
-    // Bodies are sanitized a batch ahead on the sanitizer thread while this one writes.
-    const sanitizer = o.sanitizeInline || todo.length === 0 ? inlineSanitizer() : threadSanitizer();
-    const bodiesOf = (from: number) =>
-      from < todo.length
-        ? sanitizer.sanitize(todo.slice(from, from + batchSize).map((p) => p.item.bodyHtml))
-        : Promise.resolve([]);
-    let ahead = bodiesOf(0);
-    // Settled even when the loop stops early, so no rejection goes unhandled.
-    ahead.catch(() => {});
-    try {
-      for (let i = 0; i < todo.length; i += batchSize) {
-        const batch = todo.slice(i, i + batchSize);
-        const bodies = await ahead;
-        ahead = bodiesOf(i + batchSize);
-        ahead.catch(() => {});
+      const taken = await takenIndexNumbers(
+        k,
+        prepared.filter((p) => p.item.indexNumber && !existing.has(p.row.source_id)).map((p) => p.item.indexNumber!),
+      );
+      const todo: Prepared[] = [];
+      for (const p of prepared) {
+        if (existing.has(p.row.source_id)) skipped++;
+        else if (p.item.indexNumber && taken.has(p.item.indexNumber))
+          errors.push({
+            line: p.line,
+            field: 'index_number',
+            message: `索引号「${p.item.indexNumber}」已被其他信息使用。`,
+          });
+        else todo.push(p);
+      }
+      if (!importBatch) created += todo.length;
+      else if (todo.length) {
         try {
-          const r = await fast.db.kysely.transaction().execute((trx) => importBatch(trx, batch, bodies));
+          const r = await fast!.db.kysely.transaction().execute((trx) => importBatch(trx, todo));
           r.after();
           for (const x of r.results) {
             if (x.created) {
@@ -445,9 +435,9 @@ export async function importDocuments(deps: Deps, actor: Actor, o: ImportOptions
         } catch {
           // One row broke the batch (a constraint, a file that changed since it was checked): import the
           // batch row by row so the others still go in, and report the one that fails.
-          for (const [k, p] of batch.entries()) {
+          for (const p of todo) {
             try {
-              const r = await fast.db.kysely.transaction().execute((trx) => importBatch(trx, [p], [bodies[k]]));
+              const r = await fast!.db.kysely.transaction().execute((trx) => importBatch(trx, [p]));
               r.after();
               if (r.results[0].created) {
                 created++;
@@ -458,13 +448,13 @@ export async function importDocuments(deps: Deps, actor: Actor, o: ImportOptions
             }
           }
         }
-        done += batch.length;
-        await o.onProgress?.(done, total);
       }
-    } finally {
-      await sanitizer.close();
-      await fast.close();
+      done += rows.length;
+      await o.onProgress?.(done, total);
     }
+  } finally {
+    await source.close();
+    await fast?.close();
   }
   const importSeconds = (performance.now() - started) / 1000;
   const importCpu = process.cpuUsage(cpu0);
@@ -492,14 +482,14 @@ export async function importDocuments(deps: Deps, actor: Actor, o: ImportOptions
   errors.sort((a, b) => a.line - b.line);
   const report: ImportReport = {
     file: o.file,
-    format: sheet.format,
-    detail: sheet.detail,
+    format,
+    detail,
     organization: { id: org.id, name: org.name },
     rows: total,
     created,
     skipped,
     errors,
-    unknownHeaders: header.unknown,
+    unknownHeaders,
     dryRun: Boolean(o.dryRun),
     seconds: importSeconds,
     cpuSeconds: (importCpu.user + importCpu.system) / 1e6,
@@ -522,8 +512,8 @@ export async function importDocuments(deps: Deps, actor: Actor, o: ImportOptions
           summary: `导入信息（${path.basename(o.file)}）：${summaryLine(report)}`,
           after: {
             file: path.basename(o.file),
-            format: sheet.format,
-            detail: sheet.detail,
+            format,
+            detail,
             rows: total,
             created,
             skipped,

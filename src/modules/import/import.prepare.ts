@@ -1,0 +1,97 @@
+import { sanitizeBody } from '../../platform/html/sanitize.js';
+import { readSheet, type Sheet, type SheetRow } from './import.read.js';
+import { type Field, type HeaderMap, type ImportRow, importRow, mapHeader, rowInput } from './import.schema.js';
+
+// The part of an import that needs no database: reading the file, checking each row against the schema and
+// turning its body into sanitized HTML. It runs on the preparation thread (import.worker.ts), a batch or two
+// ahead of the main thread, which only resolves columns, checks what needs the organization or the clock,
+// and writes. Without the thread (it could not start) the same functions run on the main thread.
+
+export interface SheetInfo {
+  format: Sheet['format'];
+  detail: string;
+  header: HeaderMap;
+  /** Data rows in the file. */
+  total: number;
+  /** The source id cell of each row (trimmed; '' when missing), so the main thread can look them up. */
+  sourceIds: string[];
+}
+
+export type PreparedRow =
+  | {
+      line: number;
+      ok: true;
+      row: ImportRow;
+      /** The body as stored: sanitized HTML, or '' for a row the organization already has (skipped). */
+      bodyHtml: string;
+    }
+  | {
+      line: number;
+      ok: false;
+      issues: { field: Field | null; message: string }[];
+      /** The raw column cell, so the main thread can report a bad column with the other problems. */
+      column: string;
+    };
+
+const escapeHtml = (s: string) =>
+  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+
+// HTML when it holds a tag that bodies are made of; a stray "<x>" in plain text stays text.
+const looksLikeHtml = (s: string) =>
+  /<\/?(?:p|div|br|span|h[1-6]|table|thead|tbody|tr|td|th|ul|ol|li|strong|b|em|i|u|a|img|font|section|article|blockquote|pre|hr)\b[^<>]*>/i.test(
+    s,
+  );
+
+/** Body cell → HTML: HTML as it is (sanitized on import), plain text one paragraph per line. */
+export function bodyToHtml(body: string): string {
+  if (looksLikeHtml(body)) return body;
+  return body
+    .split(/\r\n|\r|\n/)
+    .map((l) => l.replace(/^[\s\u3000]+|[\s\u3000]+$/g, ''))
+    .filter(Boolean)
+    .map((l) => `<p>${escapeHtml(l)}</p>`)
+    .join('');
+}
+
+/** Reads the file and maps its header; throws ImportFileError when it is not a usable table. */
+export async function openSheet(file: string): Promise<{ sheet: Sheet; info: SheetInfo }> {
+  const sheet = await readSheet(file);
+  const header = mapHeader(sheet.header);
+  const at = header.positions.source_id;
+  const sourceIds = sheet.rows.map((r) => {
+    const v = at === undefined ? '' : r.cells[at];
+    return typeof v === 'string' ? v.trim() : '';
+  });
+  return {
+    sheet,
+    info: { format: sheet.format, detail: sheet.detail, header, total: sheet.rows.length, sourceIds },
+  };
+}
+
+/**
+ * Checks rows against the import schema and prepares their bodies. Rows whose source id is in `existing`
+ * are checked but their bodies are not sanitized: they will be skipped, and re-running a large file should
+ * not pay for sanitizing it again.
+ */
+export function prepareRows(rows: SheetRow[], header: HeaderMap, existing: ReadonlySet<string>): PreparedRow[] {
+  const out: PreparedRow[] = [];
+  for (const r of rows) {
+    const input = rowInput(r.cells, header.positions);
+    const parsed = importRow.safeParse(input);
+    if (!parsed.success) {
+      out.push({
+        line: r.line,
+        ok: false,
+        issues: parsed.error.issues.map((i) => ({ field: (i.path[0] as Field) ?? null, message: i.message })),
+        column: typeof input.column === 'string' ? input.column : '',
+      });
+      continue;
+    }
+    const row = parsed.data;
+    const bodyHtml = existing.has(row.source_id) ? '' : sanitizeBody(bodyToHtml(row.body));
+    // The raw body is not needed past this point; not sending it back halves what crosses the threads.
+    row.body = '';
+    out.push({ line: r.line, ok: true, row, bodyHtml });
+  }
+  return out;
+}
