@@ -184,62 +184,70 @@ program
       file: string,
       o: { org: string; attachments?: string; dryRun: boolean; strict: boolean; batch: string; indexNow: boolean },
     ) => {
-      await withDeps(async (deps) => {
-        const { importDocuments, ImportFileError, formatRowError, summaryLine } = await import(
-          './modules/import/import.service.js'
-        );
-        const { progressOnStderr } = await import('./modules/import/import.progress.js');
-        const progress = progressOnStderr();
-        let indexProgress: ReturnType<typeof progressOnStderr> | null = null;
-        let report: Awaited<ReturnType<typeof importDocuments>>;
-        try {
-          report = await reportValidation(
-            importDocuments(deps, cliActor, {
-              file,
-              organization: o.org,
-              attachmentsDir: o.attachments,
-              dryRun: o.dryRun,
-              batchSize: Number(o.batch) || undefined,
-              onProgress: (done, total) => progress.update(done, total),
-              indexNow: o.indexNow,
-              onIndexProgress: (done, total) => {
-                if (!indexProgress) {
-                  progress.stop();
-                  indexProgress = progressOnStderr(process.stderr, 3000, '建立搜索索引', '条');
-                }
-                indexProgress.update(done, total);
-              },
-            }),
+      // The preparation thread starts, and reads the file, while the database is opened and checked.
+      const { threadRowSource } = await import('./modules/import/import.source.js');
+      const source = threadRowSource(file, Number(o.batch) || 500);
+      try {
+        await withDeps(async (deps) => {
+          const { importDocuments, ImportFileError, formatRowError, summaryLine } = await import(
+            './modules/import/import.service.js'
           );
-        } catch (e) {
+          const { progressOnStderr } = await import('./modules/import/import.progress.js');
+          const progress = progressOnStderr();
+          let indexProgress: ReturnType<typeof progressOnStderr> | null = null;
+          let report: Awaited<ReturnType<typeof importDocuments>>;
+          try {
+            report = await reportValidation(
+              importDocuments(deps, cliActor, {
+                file,
+                organization: o.org,
+                attachmentsDir: o.attachments,
+                dryRun: o.dryRun,
+                batchSize: Number(o.batch) || undefined,
+                source,
+                onProgress: (done, total) => progress.update(done, total),
+                indexNow: o.indexNow,
+                onIndexProgress: (done, total) => {
+                  if (!indexProgress) {
+                    progress.stop();
+                    indexProgress = progressOnStderr(process.stderr, 3000, '建立搜索索引', '条');
+                  }
+                  indexProgress.update(done, total);
+                },
+              }),
+            );
+          } catch (e) {
+            progress.stop();
+            (indexProgress as ReturnType<typeof progressOnStderr> | null)?.stop();
+            if (e instanceof ImportFileError) fail(`无法导入 ${file}：${e.message}`);
+            throw e;
+          }
           progress.stop();
           (indexProgress as ReturnType<typeof progressOnStderr> | null)?.stop();
-          if (e instanceof ImportFileError) fail(`无法导入 ${file}：${e.message}`);
-          throw e;
-        }
-        progress.stop();
-        (indexProgress as ReturnType<typeof progressOnStderr> | null)?.stop();
-        const out = process.stdout;
-        out.write(
-          `文件：${file}（${report.format === 'csv' ? `CSV，${report.detail}` : report.detail}，${report.rows} 行数据）→ ${report.organization.name}\n`,
-        );
-        if (report.unknownHeaders.length)
-          out.write(`提示：以下列不认识，已忽略：${report.unknownHeaders.map((h) => `「${h}」`).join('、')}\n`);
-        for (const e of report.errors) out.write(`${formatRowError(e)}\n`);
-        const rate = report.created / Math.max(report.seconds, 0.001);
-        out.write(
-          `${summaryLine(report)}。用时 ${report.seconds.toFixed(1)} 秒${report.created && !report.dryRun ? `（${Math.round(rate)} 条/秒，CPU ${report.cpuSeconds.toFixed(1)} 秒${report.mainThreadCpuSeconds === null ? '' : `，其中写入线程 ${report.mainThreadCpuSeconds.toFixed(1)} 秒`}）` : ''}。\n`,
-        );
-        if (report.indexed)
+          const out = process.stdout;
           out.write(
-            `搜索索引：已建立 ${report.indexed} 条，用时 ${report.indexSeconds.toFixed(1)} 秒（${Math.round(report.indexed / Math.max(report.indexSeconds, 0.001))} 条/秒）。\n`,
+            `文件：${file}（${report.format === 'csv' ? `CSV，${report.detail}` : report.detail}，${report.rows} 行数据）→ ${report.organization.name}\n`,
           );
-        if (report.queued)
+          if (report.unknownHeaders.length)
+            out.write(`提示：以下列不认识，已忽略：${report.unknownHeaders.map((h) => `「${h}」`).join('、')}\n`);
+          for (const e of report.errors) out.write(`${formatRowError(e)}\n`);
+          const rate = report.created / Math.max(report.seconds, 0.001);
           out.write(
-            `搜索索引队列中有 ${report.queued} 条信息：页面、栏目、订阅源和接口已可见，站内搜索要等后台任务（search.index-queue，服务器运行时每 10 秒一次）建立索引后才能查到；如需立即建立，请加 --index-now 重新运行（不会重复导入）。\n`,
+            `${summaryLine(report)}。用时 ${report.seconds.toFixed(1)} 秒${report.created && !report.dryRun ? `（${Math.round(rate)} 条/秒，CPU ${report.cpuSeconds.toFixed(1)} 秒${report.mainThreadCpuSeconds === null ? '' : `，其中写入线程 ${report.mainThreadCpuSeconds.toFixed(1)} 秒`}${report.prepareThreadCpuSeconds === null ? '' : `，准备线程 ${report.prepareThreadCpuSeconds.toFixed(1)} 秒`}）` : ''}。\n`,
           );
-        if (o.strict && report.errors.length) process.exitCode = 1;
-      });
+          if (report.indexed)
+            out.write(
+              `搜索索引：已建立 ${report.indexed} 条，用时 ${report.indexSeconds.toFixed(1)} 秒（${Math.round(report.indexed / Math.max(report.indexSeconds, 0.001))} 条/秒）。\n`,
+            );
+          if (report.queued)
+            out.write(
+              `搜索索引队列中有 ${report.queued} 条信息：页面、栏目、订阅源和接口已可见，站内搜索要等后台任务（search.index-queue，服务器运行时每 10 秒一次）建立索引后才能查到；如需立即建立，请加 --index-now 重新运行（不会重复导入）。\n`,
+            );
+          if (o.strict && report.errors.length) process.exitCode = 1;
+        });
+      } finally {
+        await source.close();
+      }
     },
   );
 

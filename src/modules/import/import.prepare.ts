@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { sanitizeBody } from '../../platform/html/sanitize.js';
 import { readSheet, type Sheet, type SheetRow } from './import.read.js';
 import { type Field, type HeaderMap, type ImportRow, importRow, mapHeader, rowInput } from './import.schema.js';
@@ -94,4 +95,15 @@ export function prepareRows(rows: SheetRow[], header: HeaderMap, existing: Reado
     out.push({ line: r.line, ok: true, row, bodyHtml });
   }
   return out;
+}
+
+/** CPU seconds of the calling thread (Linux: /proc/thread-self/stat, utime + stime); null elsewhere. */
+export function threadCpuSeconds(): number | null {
+  try {
+    const stat = readFileSync('/proc/thread-self/stat', 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100; // clock ticks; USER_HZ is 100 on Linux
+  } catch {
+    return null;
+  }
 }

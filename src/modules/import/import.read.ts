@@ -1,6 +1,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import ExcelJS from 'exceljs';
+import type ExcelJS from 'exceljs';
 
 // Reading the spreadsheet an agency exports from its old system: CSV (RFC 4180) in UTF-8 with or without a
 // BOM, UTF-16 ("Unicode text" from Excel, tab-separated) or GB18030/GBK (Excel's "CSV" on Chinese Windows),
@@ -166,7 +166,9 @@ export function cellText(v: ExcelJS.CellValue): Cell {
 }
 
 async function xlsxSheet(file: string): Promise<Sheet> {
-  const wb = new ExcelJS.Workbook();
+  // Loaded only for a workbook: exceljs takes longer to load than a CSV of thousands of rows takes to read.
+  const { default: Excel } = await import('exceljs');
+  const wb = new Excel.Workbook();
   try {
     await wb.xlsx.readFile(file);
   } catch (e) {

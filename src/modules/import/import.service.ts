@@ -1,7 +1,7 @@
-import { readFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { Kysely, SqliteDialect, type SqliteStatement } from 'kysely';
+import { type CheckpointStats, walCheckpointer } from '../../db/checkpoint.js';
 import type { Db } from '../../db/database.js';
 import type { Database } from '../../db/schema.js';
 import { type Actor, recordAudit } from '../../platform/audit/audit.service.js';
@@ -15,11 +15,11 @@ import { DEFAULT_INDEX_PATTERN, INDEX_PATTERN_SETTING, renderPattern } from '../
 import { getSetting } from '../publishing/publishing.repository.js';
 import { type ImportedItem, importPublishedMany } from '../publishing/publishing.service.js';
 import { drainSearchQueue, queueLength } from '../search/search-queue.js';
-import type { PreparedRow } from './import.prepare.js';
+import { type PreparedRow, threadCpuSeconds } from './import.prepare.js';
 import { ImportFileError } from './import.read.js';
 import { advanceSequence, existingSourceRefs, takenIndexNumbers } from './import.repository.js';
 import { FIELDS, type Field, fieldLabel, type ImportRow } from './import.schema.js';
-import { inlineRowSource, threadRowSource } from './import.source.js';
+import { inlineRowSource, type RowSource, threadRowSource } from './import.source.js';
 
 // `gongkai import documents`: loads an agency's existing, already published items from a spreadsheet.
 // Each row is checked on its own; bad rows are reported (line, field, reason) and the good ones imported,
@@ -55,6 +55,11 @@ export interface ImportOptions {
   onProgress?: (done: number, total: number) => void | Promise<void>;
   /** Read, check and sanitize on this thread instead of the preparation thread (for measuring; same result). */
   inline?: boolean;
+  /**
+   * The rows, from a source started earlier for the same file (the command starts the preparation thread
+   * while it opens the database). Closed by the import.
+   */
+  source?: RowSource;
   /** Index the new items before returning instead of leaving them to the search queue's job. */
   indexNow?: boolean;
   /** Called while indexing (indexNow): items indexed, items to index. */
@@ -74,12 +79,18 @@ export interface ImportReport {
   /** Header cells that name no known column (ignored). */
   unknownHeaders: string[];
   dryRun: boolean;
-  /** Wall time from opening the file to the last commit of the items (search indexing not included). */
+  /** Wall time from opening the file to the last commit of the items and its checkpoint (search indexing not included). */
   seconds: number;
   /** CPU time of this process over the same span (user + system; the whole process, worker threads included). */
   cpuSeconds: number;
   /** The part of it spent on the main (writing) thread, where known (Linux). */
   mainThreadCpuSeconds: number | null;
+  /** The part spent on the preparation thread (reading, checking, sanitizing), where known. */
+  prepareThreadCpuSeconds: number | null;
+  /** Time the writer waited for rows from the preparation step (the file's reading included). */
+  prepareWaitSeconds: number;
+  /** SQLite: the WAL checkpoints of the run, on their own thread (null on PostgreSQL or without the thread). */
+  checkpoints: CheckpointStats | null;
   /** Queue entries indexed by this run (--index-now), and how long that took. */
   indexed: number;
   indexSeconds: number;
@@ -159,17 +170,6 @@ function withStatementCache(db: Db): { db: Db; close: () => Promise<void> } {
     }),
   });
   return { db: { ...db, kysely, close: () => db.close() }, close: () => kysely.destroy() };
-}
-
-/** CPU seconds of the calling thread (Linux: /proc/thread-self/stat, utime + stime); null elsewhere. */
-function threadCpuSeconds(): number | null {
-  try {
-    const stat = readFileSync('/proc/thread-self/stat', 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(f[11]) + Number(f[12])) / 100; // clock ticks; USER_HZ is 100 on Linux
-  } catch {
-    return null;
-  }
 }
 
 function errorsOf(line: number, e: unknown): RowError[] {
@@ -349,8 +349,11 @@ export async function importDocuments(deps: Deps, actor: Actor, o: ImportOptions
     if (!st?.isDirectory()) throw new ValidationError({ attachments: `附件目录不存在：${attachmentsDir}` });
   }
 
-  // The preparation thread reads and checks the rows (and sanitizes bodies) while this thread writes.
-  const source = o.inline ? inlineRowSource(o.file, batchSize) : threadRowSource(o.file, batchSize);
+  // The preparation thread reads and checks the rows (and sanitizes bodies) while this thread writes; the
+  // directory is read while the thread starts.
+  const source = o.source ?? (o.inline ? inlineRowSource(o.file, batchSize) : threadRowSource(o.file, batchSize));
+  const directory = directoryOf(deps, org.id);
+  directory.catch(() => {});
   const errors: RowError[] = [];
   let format: ImportReport['format'] = 'csv';
   let detail = '';
@@ -359,7 +362,12 @@ export async function importDocuments(deps: Deps, actor: Actor, o: ImportOptions
   let created = 0;
   let skipped = 0;
   let queued = 0;
+  let prepareThreadCpuSeconds: number | null = null;
+  let prepareWaitSeconds = 0;
   const fast = o.dryRun ? null : withStatementCache(deps.db);
+  // SQLite: the pages the batches log are copied into the database file by a checkpoint thread.
+  const checkpointer = o.dryRun ? null : walCheckpointer(deps.db);
+  let checkpoints: CheckpointStats | null = null;
   try {
     const info = await source.open();
     if (info.header.problems.length) throw new ImportFileError(info.header.problems.join('\n'));
@@ -368,7 +376,7 @@ export async function importDocuments(deps: Deps, actor: Actor, o: ImportOptions
     unknownHeaders = info.header.unknown;
     total = info.total;
 
-    const resolveColumn = columnResolver((await directoryOf(deps, org.id)).all);
+    const resolveColumn = columnResolver((await directory).all);
     // What the database already holds: source ids of this organization are skipped (their bodies are not
     // even sanitized); index numbers kept from the file that another item already uses are an error for
     // that row, checked batch by batch just before it is written.
@@ -383,7 +391,9 @@ export async function importDocuments(deps: Deps, actor: Actor, o: ImportOptions
     const importBatch = fast ? await batchWriter(deps, fast.db, actor, org, now) : null;
 
     for (;;) {
+      const w0 = performance.now();
       const rows = await source.next();
+      prepareWaitSeconds += (performance.now() - w0) / 1000;
       if (!rows) break;
       const prepared: Prepared[] = [];
       for (const r of rows) {
@@ -426,6 +436,7 @@ export async function importDocuments(deps: Deps, actor: Actor, o: ImportOptions
         try {
           const r = await fast!.db.kysely.transaction().execute((trx) => importBatch(trx, todo));
           r.after();
+          await checkpointer?.committed();
           for (const x of r.results) {
             if (x.created) {
               created++;
@@ -447,13 +458,17 @@ export async function importDocuments(deps: Deps, actor: Actor, o: ImportOptions
               errors.push(...errorsOf(p.line, e));
             }
           }
+          await checkpointer?.committed();
         }
       }
       done += rows.length;
       await o.onProgress?.(done, total);
     }
+    prepareThreadCpuSeconds = source.cpuSeconds();
   } finally {
     await source.close();
+    // The last pages are copied before the run counts as done (and the connection checkpoints by itself again).
+    checkpoints = (await checkpointer?.finish()) ?? null;
     await fast?.close();
   }
   const importSeconds = (performance.now() - started) / 1000;
@@ -494,6 +509,9 @@ export async function importDocuments(deps: Deps, actor: Actor, o: ImportOptions
     seconds: importSeconds,
     cpuSeconds: (importCpu.user + importCpu.system) / 1e6,
     mainThreadCpuSeconds: thread0 === null || thread1 === null ? null : thread1 - thread0,
+    prepareThreadCpuSeconds,
+    prepareWaitSeconds,
+    checkpoints,
     indexed,
     indexSeconds,
     queued: waiting,

@@ -15,6 +15,8 @@ export interface RowSource {
   open(): Promise<SheetInfo>;
   start(existing: readonly string[]): void;
   next(): Promise<PreparedRow[] | null>;
+  /** CPU seconds the preparation thread used (after the last batch), null when it ran on this thread. */
+  cpuSeconds(): number | null;
   close(): Promise<void>;
 }
 
@@ -43,6 +45,7 @@ export function inlineRowSource(file: string, batchSize: number): RowSource {
       at += batchSize;
       return batch;
     },
+    cpuSeconds: () => null,
     async close() {},
   };
 }
@@ -50,15 +53,19 @@ export function inlineRowSource(file: string, batchSize: number): RowSource {
 type FromWorker =
   | { type: 'opened'; info: SheetInfo }
   | { type: 'batch'; rows: PreparedRow[] }
-  | { type: 'end' }
+  | { type: 'end'; cpuSeconds: number | null }
   | { type: 'error'; message: string; fileError: boolean };
 
 /** The preparation thread, or the inline source when the thread cannot be started. */
-export function threadRowSource(file: string, batchSize: number): RowSource {
+export function threadRowSource(
+  file: string,
+  batchSize: number,
+  // A JavaScript entry that registers tsx in the thread, then loads import.worker.ts.
+  entry: URL = new URL('./import.worker.mjs', import.meta.url),
+): RowSource {
   let worker: Worker;
   try {
-    // A JavaScript entry that registers tsx in the thread, then loads import.worker.ts.
-    worker = new Worker(new URL('./import.worker.mjs', import.meta.url));
+    worker = new Worker(entry);
   } catch {
     return inlineRowSource(file, batchSize);
   }
@@ -92,32 +99,45 @@ export function threadRowSource(file: string, batchSize: number): RowSource {
     throw m.fileError ? new ImportFileError(m.message) : new Error(m.message);
   };
   let ended = false;
+  let cpu: number | null = null;
   worker.postMessage({ type: 'open', file, batchSize });
+  // A thread that fails before it has read the file (it could not load its modules) hands the whole run to
+  // the inline source; once rows have been handed over, a failure ends the run instead.
+  let inline: RowSource | null = null;
   return {
     async open() {
       const m = await receive();
+      if (m.type === 'error' && !m.fileError) {
+        await worker.terminate();
+        inline = inlineRowSource(file, batchSize);
+        return inline.open();
+      }
       if (m.type === 'error') fail(m);
       if (m.type !== 'opened') throw new Error(`导入的准备线程答非所问（${m.type}）。`);
       return m.info;
     },
     start(existing) {
+      if (inline) return inline.start(existing);
       worker.postMessage({ type: 'start', existing, ahead: AHEAD });
     },
     async next() {
+      if (inline) return inline.next();
       if (ended) return null;
       const m = await receive();
       if (m.type === 'error') fail(m);
       if (m.type === 'end') {
         ended = true;
+        cpu = m.cpuSeconds;
         return null;
       }
       if (m.type !== 'batch') throw new Error(`导入的准备线程答非所问（${m.type}）。`);
       worker.postMessage({ type: 'more' });
       return m.rows;
     },
+    cpuSeconds: () => (inline ? null : cpu),
     async close() {
       failure ??= { type: 'error', message: '导入已结束。', fileError: false };
-      await worker.terminate();
+      await worker.terminate(); // again: nothing happens
     },
   };
 }

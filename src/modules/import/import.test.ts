@@ -13,6 +13,7 @@ import { seedDemo } from '../seed/demo.js';
 import { decodeText, parseCsv } from './import.read.js';
 import { mapHeader, parseDateCell } from './import.schema.js';
 import { bodyToHtml, formatRowError, ImportFileError, importDocuments, summaryLine } from './import.service.js';
+import { threadRowSource } from './import.source.js';
 
 const actor = { userId: null, name: 'cli:test', ip: 'localhost' };
 
@@ -346,6 +347,77 @@ for (const engine of testEngines()) {
         .where('item_id', '=', item.id)
         .execute();
       assert.equal(still.length, 2, 'a re-run attaches nothing twice');
+    });
+
+    test('rows prepared on the preparation thread and on the main thread give the same result, batch after batch', async () => {
+      // Problems that span batches of two: a repeated source id and a repeated index number in a later
+      // batch, a bad row in each, bodies that need sanitizing.
+      const rows = (p: string) =>
+        [
+          HEADER,
+          `${p}-1,policies,线程一致性一,,2021-01-01,,,,,,<p onclick="x()">第一段<script>bad()</script></p>,${p}-OWN-1,`,
+          `${p}-2,policies,,,2021-01-02,,,,,,正文,,`,
+          `${p}-3,news,线程一致性三,,2021-01-03,,,,,,"第一行\n第二行",,`,
+          `${p}-1,news,重复来源编号,,2021-01-04,,,,,,正文,,`,
+          `${p}-5,news,重复索引号,,2021-01-05,,,,,,正文,${p}-OWN-1,`,
+          `${p}-6,没有的栏目,栏目写错,,2021-01-06,,,,,,正文,,`,
+          `${p}-7,news,线程一致性七,,2021-01-07,,,,,,<p><a href="javascript:x">链接</a></p>,,`,
+        ].join('\n');
+      const run = async (p: string, inline: boolean) => {
+        const r = await importDocuments(t.deps, actor, {
+          file: csv(`${p}.csv`, rows(p)),
+          organization: 'wenti',
+          batchSize: 2,
+          inline,
+        });
+        const items = await t.db.kysely
+          .selectFrom('items')
+          .select(['source_ref', 'title', 'body_html', 'index_number'])
+          .where('source_ref', 'like', `${p}-%`)
+          .orderBy('source_ref')
+          .execute();
+        return {
+          created: r.created,
+          errors: r.errors.map((e) => formatRowError(e).replaceAll(p, 'P')),
+          items: items.map((i) => ({
+            ...i,
+            source_ref: i.source_ref?.replace(p, 'P'),
+            index_number: i.index_number.replace(p, 'P').replace(/-\d{5}$/, '-#####'),
+          })),
+          prepareCpu: r.prepareThreadCpuSeconds,
+        };
+      };
+      const threaded = await run('THR', false);
+      const inline = await run('INL', true);
+      assert.deepEqual({ ...inline, prepareCpu: null }, { ...threaded, prepareCpu: null });
+      assert.equal(threaded.created, 3);
+      assert.equal(threaded.errors.length, 4);
+      assert.ok(!threaded.items.some((i) => /script|onclick|javascript/.test(i.body_html)), 'sanitized');
+      assert.equal(inline.prepareCpu, null, 'inline: no preparation thread');
+      if (process.platform === 'linux')
+        assert.equal(typeof threaded.prepareCpu, 'number', 'the thread reports its CPU');
+    });
+
+    test('a preparation thread that cannot start hands the run to the main thread', async () => {
+      const file = csv(
+        'fallback.csv',
+        [HEADER, 'FB-1,policies,线程起不来也能导入,,2021-02-01,,,,,,<p>正文<script>x()</script></p>,,'].join('\n'),
+      );
+      const broken = new URL('data:text/javascript,throw new Error("cannot load")');
+      const r = await importDocuments(t.deps, actor, {
+        file,
+        organization: 'wenti',
+        source: threadRowSource(file, 500, broken),
+      });
+      assert.equal(r.created, 1);
+      assert.deepEqual(r.errors, []);
+      assert.equal(r.prepareThreadCpuSeconds, null, 'prepared on the main thread');
+      const item = await t.db.kysely
+        .selectFrom('items')
+        .select('body_html')
+        .where('source_ref', '=', 'FB-1')
+        .executeTakeFirstOrThrow();
+      assert.equal(item.body_html, '<p>正文</p>');
     });
 
     test('an index number another item already uses is a bad row, not a failed batch', async () => {

@@ -1,5 +1,5 @@
 import { parentPort } from 'node:worker_threads';
-import { openSheet, prepareRows } from './import.prepare.js';
+import { openSheet, prepareRows, threadCpuSeconds } from './import.prepare.js';
 import { ImportFileError } from './import.read.js';
 
 // The import's preparation thread (see import.source.ts): reads the file, then prepares batches of rows,
@@ -32,7 +32,7 @@ function pump() {
   }
   if (at >= rows.length && !ended) {
     ended = true;
-    port?.postMessage({ type: 'end' });
+    port?.postMessage({ type: 'end', cpuSeconds: threadCpuSeconds() });
   }
 }
 
