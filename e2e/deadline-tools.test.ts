@@ -1,40 +1,14 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import type { Browser } from 'playwright-core';
-import {
-  checkA11y,
-  clickAndWait,
-  formatA11y,
-  launchBrowser,
-  newPage,
-  pathOf,
-  startServer,
-  type TestServer,
-} from './support.js';
+import { test } from 'node:test';
+import { checkA11y, clickAndWait, formatA11y, journey, pathOf } from './support.js';
 
 // The public deadline calculator in a browser: the GET form, the answer across the 2025
 // Spring Festival, errors beside the fields, and no accessibility violations. One engine: the page reads the
 // calendar held in memory, the same on both.
-let browser: Browser;
-before(async () => {
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-});
-
-describe('deadline calculator', () => {
-  let server: TestServer;
-  before(async () => {
-    server = await startServer({ engine: 'sqlite' });
-  });
-  after(async () => {
-    await server?.stop();
-  });
-
+journey('deadline calculator', { engine: 'sqlite' }, (j) => {
   test('a citizen computes 20 working days from 2025-01-24 with the plain GET form', async () => {
     // The page has no script of its own (a GET form); axe needs JavaScript in the page to run.
-    const page = await newPage(browser, { baseURL: server.url });
+    const page = await j.open();
     await page.goto('/tools/deadline');
     let v = await checkA11y(page);
     assert.deepEqual(v, [], formatA11y(v));
@@ -53,6 +27,5 @@ describe('deadline calculator', () => {
     assert.equal(await page.getByLabel('起算日期').inputValue(), '2025-01-24');
     v = await checkA11y(page);
     assert.deepEqual(v, [], formatA11y(v));
-    await page.context().close();
   });
 });

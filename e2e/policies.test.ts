@@ -1,23 +1,19 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import type { Browser, BrowserContext, BrowserContextOptions, Page } from 'playwright-core';
-import { type SmtpSink, startSmtpSink } from '../src/platform/mail/smtp-sink.js';
+import { test } from 'node:test';
+import type { Page } from 'playwright-core';
 import {
-  checkA11y,
+  a11yLog,
   clickAndWait,
+  confirmationMail,
   createStaff,
   e2eEngines,
-  firstSignIn,
+  firstSignIns,
   flash,
-  formatA11y,
-  launchBrowser,
-  newContext,
+  journey,
   pathOf,
   type Staff,
   selectColumn,
   signIn,
-  startServer,
-  type TestServer,
   text,
 } from './support.js';
 
@@ -27,10 +23,6 @@ import {
 // review together; the reviewer passes it, the approver signs and publishes it; the public page shows 相关解读
 // grouped by form; a later document is published and the approver records that it repeals the first; the
 // original then shows the 已废止 banner linking to the new document, and the subscriber gets the notice.
-
-const SKIP = process.env.GONGKAI_E2E_CHROMIUM
-  ? false
-  : 'GONGKAI_E2E_CHROMIUM is not set (npm test sets it when Chromium is installed)';
 
 const ORG = '厦门市湖里区文体出版旅游局';
 const ORG_SLUG = 'wenti';
@@ -103,180 +95,126 @@ async function setInterpretation(page: Page, itemId: number, form: string, polic
   await flash(page, '解读属性已保存');
 }
 
-if (SKIP) test('policies browser journey', { skip: SKIP }, () => {});
-else
-  describe('policies in the browser', () => {
-    let browser: Browser;
-    before(async () => {
-      browser = await launchBrowser();
+for (const engine of e2eEngines())
+  journey(`policy journey on ${engine}`, { engine, smtp: true, env: { JOBS: '1' } }, (j) => {
+    test('三同步 stops a lone normative document; the bundle is published with 相关解读; a repeal marks the original and notifies', {
+      timeout: 420_000,
+    }, async () => {
+      const { server, sink, open } = j;
+      const a11y = a11yLog();
+
+      // ---- A visitor subscribes to the 政策文件 column.
+      const visitor = await open();
+      let res = await visitor.goto(`/org/${ORG_SLUG}/subscribe?column=policies`);
+      assert.equal(res?.status(), 200);
+      await visitor.getByLabel('电子邮箱').fill(SUBSCRIBER);
+      await clickAndWait(visitor, visitor.getByRole('button', { name: '订阅' }));
+      const { url: confirmUrl } = await confirmationMail(sink, SUBSCRIBER);
+      await visitor.goto(confirmUrl);
+      res = await clickAndWait(visitor, visitor.getByRole('button', { name: '确认订阅' }));
+      assert.equal(pathOf(visitor), '/subscriptions/confirmed');
+
+      // ---- Staff.
+      const admin = await open();
+      await signIn(admin, server.adminUsername, server.adminPassword);
+      for (const s of STAFF) await createStaff(admin, s, ORG);
+      const [drafter, reviewer, approver] = await firstSignIns(j, STAFF);
+
+      // ---- The drafter drafts a 行政规范性文件 and submits it alone: stopped.
+      const policyItem = await draftItem(drafter, POLICY, '<p>第一条 为保护和传承非物质文化遗产，制定本办法。</p>');
+      const policyId = await setPolicy(drafter, policyItem, '行政规范性文件', POLICY_DOC_TYPED);
+      assert.match(await text(drafter.locator('section.policy-box')), new RegExp(POLICY_DOC.replace(/[〔〕]/g, '.')));
+      await a11y.check(drafter, 'console: policy draft');
+      res = await clickAndWait(drafter, drafter.getByRole('button', { name: '提交审核', exact: true }));
+      assert.equal(res?.status(), 422, 'submitting without an interpretation is refused');
+      assert.match(await text(drafter.locator('.error-summary')), /三同步/);
+      await a11y.check(drafter, 'console: 三同步 error');
+
+      // ---- A 图解 (an uploaded image with alt text) and a 文字解读.
+      const graphicItem = await draftItem(drafter, GRAPHIC, '<p>政策要点一览。</p>');
+      await setInterpretation(drafter, graphicItem, '图片解读', policyId);
+      await drafter.goto(`/console/items/${graphicItem}`);
+      await drafter.setInputFiles('#file', { name: 'tujie.png', mimeType: 'image/png', buffer: PNG });
+      await drafter.selectOption('#inline', '1');
+      await drafter.fill('#alt', '非遗传承人扶持办法要点图解');
+      res = await clickAndWait(drafter, drafter.getByRole('button', { name: '上传' }));
+      assert.equal(res?.status(), 200);
+      await flash(drafter, '图片已上传并插入正文末尾');
+      const textItem = await draftItem(drafter, TEXT, '<p>一、出台背景……二、主要内容……</p>');
+      await setInterpretation(drafter, textItem, '文字解读', policyId);
+
+      // ---- Submitted again, the bundle goes to review together.
+      await drafter.goto(`/console/items/${policyItem}`);
+      res = await clickAndWait(drafter, drafter.getByRole('button', { name: '提交审核', exact: true }));
+      assert.equal(res?.status(), 200);
+      await flash(drafter, '已提交审核');
+      assert.match(await text(drafter.locator('section.policy-box')), /图片解读 ｜ 待审核/);
+
+      await reviewer.goto(`/console/items/${policyItem}`);
+      res = await clickAndWait(reviewer, reviewer.getByRole('button', { name: '审核通过' }));
+      assert.equal(res?.status(), 200);
+      await approver.goto(`/console/items/${policyItem}`);
+      res = await clickAndWait(approver, approver.getByRole('button', { name: '签发', exact: true }));
+      assert.equal(res?.status(), 200);
+      res = await clickAndWait(approver, approver.getByRole('button', { name: '立即发布' }));
+      assert.equal(res?.status(), 200);
+      await flash(approver, '已发布');
+
+      // ---- The public page shows 相关解读 grouped by form; each interpretation links back.
+      const reader = await open();
+      res = await reader.goto(`/org/${ORG_SLUG}/items/${policyItem}`);
+      assert.equal(res?.status(), 200);
+      const related = reader.locator('section.related-interpretations');
+      assert.equal(await text(related.locator('h3').first()), '文字解读');
+      assert.match(await text(related), new RegExp(`图片解读.*${GRAPHIC.replace(/[《》]/g, '.')}`));
+      assert.equal(await reader.locator('.banner-policy').count(), 0, 'no banner while in force');
+      await a11y.check(reader, 'public: policy page');
+      await clickAndWait(reader, related.getByRole('link', { name: GRAPHIC }));
+      assert.equal(pathOf(reader), `/org/${ORG_SLUG}/items/${graphicItem}`);
+      assert.equal(await reader.locator('.article-body img[alt="非遗传承人扶持办法要点图解"]').count(), 1);
+      assert.equal(
+        await reader
+          .locator('section.interpretation-of')
+          .getByRole('link', { name: new RegExp(POLICY) })
+          .count(),
+        1,
+      );
+
+      // ---- A later document repeals it.
+      const laterItem = await draftItem(drafter, LATER, '<p>第一条 本办法自发布之日起施行，原办法同时废止。</p>');
+      const laterId = await setPolicy(drafter, laterItem, '其他政策文件', LATER_DOC);
+      await drafter.goto(`/console/items/${laterItem}`);
+      await clickAndWait(drafter, drafter.getByRole('button', { name: '提交审核', exact: true }));
+      await reviewer.goto(`/console/items/${laterItem}`);
+      await clickAndWait(reviewer, reviewer.getByRole('button', { name: '审核通过' }));
+      await approver.goto(`/console/items/${laterItem}`);
+      await clickAndWait(approver, approver.getByRole('button', { name: '签发', exact: true }));
+      await clickAndWait(approver, approver.getByRole('button', { name: '立即发布' }));
+      await approver.goto(`/console/items/${laterItem}`);
+      await approver.selectOption('#kind', { label: '废止' });
+      await approver.fill('#to_policy_id', String(policyId));
+      res = await clickAndWait(approver, approver.getByRole('button', { name: '登记关系' }));
+      assert.equal(res?.status(), 200);
+      await flash(approver, '关系已登记');
+      assert.ok(laterId > policyId);
+
+      // ---- The original shows the banner linking to the new document.
+      res = await reader.goto(`/org/${ORG_SLUG}/items/${policyItem}`);
+      const banner = reader.locator('.banner-policy');
+      assert.equal(await banner.count(), 1);
+      assert.match(await text(banner), /本文件已废止/);
+      assert.equal(
+        await banner.getByRole('link', { name: new RegExp(LATER) }).getAttribute('href'),
+        `/org/${ORG_SLUG}/items/${laterItem}`,
+      );
+      await a11y.check(reader, 'public: abolished policy page');
+
+      // ---- The subscriber is told.
+      const notice = await sink.waitFor((m) => m.to.includes(SUBSCRIBER) && m.subject.includes('效力状态变更'), 90_000);
+      assert.match(notice.text, new RegExp(POLICY));
+      assert.match(notice.text, /效力状态：自 \d{4}-\d{2}-\d{2} 起已废止/);
+      assert.match(notice.text, new RegExp(LATER));
+
+      a11y.assertNone();
     });
-    after(async () => {
-      await browser?.close();
-    });
-
-    for (const engine of e2eEngines()) {
-      describe(`policy journey on ${engine}`, () => {
-        let server: TestServer;
-        let sink: SmtpSink;
-        const contexts: BrowserContext[] = [];
-        before(async () => {
-          sink = await startSmtpSink();
-          server = await startServer({ engine, env: { SMTP_URL: sink.url, JOBS: '1' } });
-        });
-        after(async () => {
-          for (const c of contexts) await c.close().catch(() => {});
-          await server?.stop();
-          await sink?.close();
-        });
-
-        async function open(opts: BrowserContextOptions = {}): Promise<Page> {
-          const context = await newContext(browser, { baseURL: server.url, ...opts });
-          contexts.push(context);
-          return context.newPage();
-        }
-
-        test('三同步 stops a lone normative document; the bundle is published with 相关解读; a repeal marks the original and notifies', {
-          timeout: 420_000,
-        }, async () => {
-          const a11yFailures: string[] = [];
-          const a11y = async (page: Page, label: string) => {
-            const v = await checkA11y(page);
-            if (v.length > 0) a11yFailures.push(`${label} (${page.url()}): ${formatA11y(v)}`);
-          };
-
-          // ---- A visitor subscribes to the 政策文件 column.
-          const visitor = await open();
-          let res = await visitor.goto(`/org/${ORG_SLUG}/subscribe?column=policies`);
-          assert.equal(res?.status(), 200);
-          await visitor.getByLabel('电子邮箱').fill(SUBSCRIBER);
-          await clickAndWait(visitor, visitor.getByRole('button', { name: '订阅' }));
-          const confirmation = await sink.waitFor(
-            (m) => m.to.includes(SUBSCRIBER) && m.subject.includes('请确认订阅'),
-            60_000,
-          );
-          const confirmUrl = /https?:\/\/\S+\/subscriptions\/confirm\?token=[A-Za-z0-9_-]+/.exec(
-            confirmation.text,
-          )?.[0];
-          assert.ok(confirmUrl);
-          await visitor.goto(confirmUrl);
-          res = await clickAndWait(visitor, visitor.getByRole('button', { name: '确认订阅' }));
-          assert.equal(pathOf(visitor), '/subscriptions/confirmed');
-
-          // ---- Staff.
-          const admin = await open();
-          await signIn(admin, server.adminUsername, server.adminPassword);
-          for (const s of STAFF) await createStaff(admin, s, ORG);
-          const [drafterS, reviewerS, approverS] = STAFF;
-          const drafter = await open();
-          const reviewer = await open();
-          const approver = await open();
-          await firstSignIn(drafter, drafterS);
-          await firstSignIn(reviewer, reviewerS);
-          await firstSignIn(approver, approverS);
-
-          // ---- The drafter drafts a 行政规范性文件 and submits it alone: stopped.
-          const policyItem = await draftItem(drafter, POLICY, '<p>第一条 为保护和传承非物质文化遗产，制定本办法。</p>');
-          const policyId = await setPolicy(drafter, policyItem, '行政规范性文件', POLICY_DOC_TYPED);
-          assert.match(
-            await text(drafter.locator('section.policy-box')),
-            new RegExp(POLICY_DOC.replace(/[〔〕]/g, '.')),
-          );
-          await a11y(drafter, 'console: policy draft');
-          res = await clickAndWait(drafter, drafter.getByRole('button', { name: '提交审核', exact: true }));
-          assert.equal(res?.status(), 422, 'submitting without an interpretation is refused');
-          assert.match(await text(drafter.locator('.error-summary')), /三同步/);
-          await a11y(drafter, 'console: 三同步 error');
-
-          // ---- A 图解 (an uploaded image with alt text) and a 文字解读.
-          const graphicItem = await draftItem(drafter, GRAPHIC, '<p>政策要点一览。</p>');
-          await setInterpretation(drafter, graphicItem, '图片解读', policyId);
-          await drafter.goto(`/console/items/${graphicItem}`);
-          await drafter.setInputFiles('#file', { name: 'tujie.png', mimeType: 'image/png', buffer: PNG });
-          await drafter.selectOption('#inline', '1');
-          await drafter.fill('#alt', '非遗传承人扶持办法要点图解');
-          res = await clickAndWait(drafter, drafter.getByRole('button', { name: '上传' }));
-          assert.equal(res?.status(), 200);
-          await flash(drafter, '图片已上传并插入正文末尾');
-          const textItem = await draftItem(drafter, TEXT, '<p>一、出台背景……二、主要内容……</p>');
-          await setInterpretation(drafter, textItem, '文字解读', policyId);
-
-          // ---- Submitted again, the bundle goes to review together.
-          await drafter.goto(`/console/items/${policyItem}`);
-          res = await clickAndWait(drafter, drafter.getByRole('button', { name: '提交审核', exact: true }));
-          assert.equal(res?.status(), 200);
-          await flash(drafter, '已提交审核');
-          assert.match(await text(drafter.locator('section.policy-box')), /图片解读 ｜ 待审核/);
-
-          await reviewer.goto(`/console/items/${policyItem}`);
-          res = await clickAndWait(reviewer, reviewer.getByRole('button', { name: '审核通过' }));
-          assert.equal(res?.status(), 200);
-          await approver.goto(`/console/items/${policyItem}`);
-          res = await clickAndWait(approver, approver.getByRole('button', { name: '签发', exact: true }));
-          assert.equal(res?.status(), 200);
-          res = await clickAndWait(approver, approver.getByRole('button', { name: '立即发布' }));
-          assert.equal(res?.status(), 200);
-          await flash(approver, '已发布');
-
-          // ---- The public page shows 相关解读 grouped by form; each interpretation links back.
-          const reader = await open();
-          res = await reader.goto(`/org/${ORG_SLUG}/items/${policyItem}`);
-          assert.equal(res?.status(), 200);
-          const related = reader.locator('section.related-interpretations');
-          assert.equal(await text(related.locator('h3').first()), '文字解读');
-          assert.match(await text(related), new RegExp(`图片解读.*${GRAPHIC.replace(/[《》]/g, '.')}`));
-          assert.equal(await reader.locator('.banner-policy').count(), 0, 'no banner while in force');
-          await a11y(reader, 'public: policy page');
-          await clickAndWait(reader, related.getByRole('link', { name: GRAPHIC }));
-          assert.equal(pathOf(reader), `/org/${ORG_SLUG}/items/${graphicItem}`);
-          assert.equal(await reader.locator('.article-body img[alt="非遗传承人扶持办法要点图解"]').count(), 1);
-          assert.equal(
-            await reader
-              .locator('section.interpretation-of')
-              .getByRole('link', { name: new RegExp(POLICY) })
-              .count(),
-            1,
-          );
-
-          // ---- A later document repeals it.
-          const laterItem = await draftItem(drafter, LATER, '<p>第一条 本办法自发布之日起施行，原办法同时废止。</p>');
-          const laterId = await setPolicy(drafter, laterItem, '其他政策文件', LATER_DOC);
-          await drafter.goto(`/console/items/${laterItem}`);
-          await clickAndWait(drafter, drafter.getByRole('button', { name: '提交审核', exact: true }));
-          await reviewer.goto(`/console/items/${laterItem}`);
-          await clickAndWait(reviewer, reviewer.getByRole('button', { name: '审核通过' }));
-          await approver.goto(`/console/items/${laterItem}`);
-          await clickAndWait(approver, approver.getByRole('button', { name: '签发', exact: true }));
-          await clickAndWait(approver, approver.getByRole('button', { name: '立即发布' }));
-          await approver.goto(`/console/items/${laterItem}`);
-          await approver.selectOption('#kind', { label: '废止' });
-          await approver.fill('#to_policy_id', String(policyId));
-          res = await clickAndWait(approver, approver.getByRole('button', { name: '登记关系' }));
-          assert.equal(res?.status(), 200);
-          await flash(approver, '关系已登记');
-          assert.ok(laterId > policyId);
-
-          // ---- The original shows the banner linking to the new document.
-          res = await reader.goto(`/org/${ORG_SLUG}/items/${policyItem}`);
-          const banner = reader.locator('.banner-policy');
-          assert.equal(await banner.count(), 1);
-          assert.match(await text(banner), /本文件已废止/);
-          assert.equal(
-            await banner.getByRole('link', { name: new RegExp(LATER) }).getAttribute('href'),
-            `/org/${ORG_SLUG}/items/${laterItem}`,
-          );
-          await a11y(reader, 'public: abolished policy page');
-
-          // ---- The subscriber is told.
-          const notice = await sink.waitFor(
-            (m) => m.to.includes(SUBSCRIBER) && m.subject.includes('效力状态变更'),
-            90_000,
-          );
-          assert.match(notice.text, new RegExp(POLICY));
-          assert.match(notice.text, /效力状态：自 \d{4}-\d{2}-\d{2} 起已废止/);
-          assert.match(notice.text, new RegExp(LATER));
-
-          assert.deepEqual(a11yFailures, [], a11yFailures.join('\n'));
-        });
-      });
-    }
   });

@@ -1,22 +1,18 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import { after, before, describe, test } from 'node:test';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { test } from 'node:test';
+import type { Page } from 'playwright-core';
 import {
   ADMIN_PASSWORD,
   ADMIN_USERNAME,
-  checkA11y,
+  a11yLog,
   clickAndWait,
   createStaff,
   e2eEngines,
-  formatA11y,
-  launchBrowser,
-  newContext,
+  journey,
   pathOf,
   type Staff,
   signIn,
-  startServer,
-  type TestServer,
 } from './support.js';
 
 // The information-request journey (issue 4): a citizen applies on the agency's form (answering the Chinese
@@ -26,10 +22,6 @@ import {
 // file; the citizen sees the outcome and downloads the file and the reply letter (告知书); having lost the query
 // code, the citizen gets a new one from the officer with the acknowledgement (受理回执), and only the new one
 // works. Pages are checked with axe-core on the way.
-
-const SKIP = process.env.GONGKAI_E2E_CHROMIUM
-  ? false
-  : 'GONGKAI_E2E_CHROMIUM is not set (npm test sets it when Chromium is installed)';
 
 const ORG = '厦门市湖里区文体出版旅游局';
 const ORG_SLUG = 'wenti';
@@ -92,203 +84,171 @@ async function action(
   );
 }
 
-if (SKIP) test('information request browser journey', { skip: SKIP }, () => {});
-else
-  describe('information requests in the browser', () => {
-    let browser: Browser;
-    before(async () => {
-      browser = await launchBrowser();
+for (const engine of e2eEngines())
+  journey(`request journey on ${engine}`, { engine }, (j) => {
+    test('apply, clarify, answer, extend, decide 部分公开, see the outcome', { timeout: 300_000 }, async () => {
+      const { open } = j;
+      const a11y = a11yLog();
+
+      // The citizen applies, first with a mistake in the ID number.
+      const citizen = await open();
+      await citizen.goto(`/org/${ORG_SLUG}/requests/new`);
+      await a11y.check(citizen, 'form');
+      await citizen.getByLabel('姓名或名称').fill('陈小明');
+      await citizen.getByLabel('证件号码').fill(`${ID_NUMBER.slice(0, 17)}0`);
+      await citizen.getByLabel('联系电话').fill('13812345678');
+      await citizen.getByLabel('电子邮箱').fill('chen@example.com');
+      await citizen.getByLabel(/所需政府信息的名称/).fill('2025 年全民阅读月活动的经费预算及执行情况');
+      const question = (await citizen.locator('label[for="challenge"]').textContent()) ?? '';
+      const m = /([零一二三四五六七八九十])([加减])([零一二三四五六七八九十])/.exec(question);
+      assert.ok(m, question);
+      const answer = m[2] === '加' ? NUMS.indexOf(m[1]) + NUMS.indexOf(m[3]) : NUMS.indexOf(m[1]) - NUMS.indexOf(m[3]);
+      await citizen.getByLabel(/验证问题/).fill(String(answer));
+      let res = await clickAndWait(citizen, citizen.getByRole('button', { name: '提交申请' }));
+      assert.equal(res?.status(), 422);
+      await citizen.locator('.error-summary').getByText('身份证号码校验位不正确，请核对').waitFor();
+      assert.equal(await citizen.getByLabel('姓名或名称').inputValue(), '陈小明', 'what was typed is kept');
+      await a11y.check(citizen, 'form with errors');
+      await citizen.getByLabel('证件号码').fill(ID_NUMBER);
+      const q2 = (await citizen.locator('label[for="challenge"]').textContent()) ?? '';
+      const m2 = /([零一二三四五六七八九十])([加减])([零一二三四五六七八九十])/.exec(q2);
+      assert.ok(m2);
+      await citizen
+        .getByLabel(/验证问题/)
+        .fill(
+          String(
+            m2[2] === '加' ? NUMS.indexOf(m2[1]) + NUMS.indexOf(m2[3]) : NUMS.indexOf(m2[1]) - NUMS.indexOf(m2[3]),
+          ),
+        );
+      res = await clickAndWait(citizen, citizen.getByRole('button', { name: '提交申请' }));
+      assert.equal(res?.status(), 200);
+      const tracking = ((await citizen.locator('#tracking-number').textContent()) ?? '').trim();
+      const code = ((await citizen.locator('#query-code').textContent()) ?? '').trim();
+      assert.match(tracking, /^\d{4}-\d{6}$/);
+      assert.match(code, /^[A-Z2-9]{5}-[A-Z2-9]{5}$/);
+      assert.ok(!(await citizen.content()).includes(ID_NUMBER));
+
+      // The administrator creates the officer and the head of the office.
+      const admin = await open();
+      await signIn(admin, ADMIN_USERNAME, ADMIN_PASSWORD);
+      await createStaff(admin, OFFICER, ORG);
+      await createStaff(admin, HEAD, ORG);
+
+      // The officer assigns the request to herself and asks for a clarification.
+      const officer = await open();
+      const officerState: { totp?: string; changed?: boolean } = {};
+      await staffSignIn(officer, OFFICER, officerState);
+      await officer.goto('/console/requests');
+      await a11y.check(officer, 'queues');
+      assert.ok(!(await officer.content()).includes(ID_NUMBER), 'the queue shows the ID masked');
+      await clickAndWait(officer, officer.getByRole('link', { name: tracking }).first());
+      await action(
+        officer,
+        'assign',
+        async (f) => {
+          await f.locator('[name="userId"]').selectOption({ label: OFFICER.name });
+        },
+        '分派承办人',
+      );
+      await action(
+        officer,
+        'clarify',
+        async (f) => {
+          await f.locator('[name="publicNote"]').fill('请说明所需经费信息对应的活动场次。');
+          await f.locator('[name="deadline"]').fill(isoPlus(14));
+        },
+        '要求补正',
+      );
+      await officer.locator('#request-status').getByText('等待申请人').waitFor();
+      await a11y.check(officer, 'request page');
+
+      // The citizen answers on the status page.
+      const later = await open();
+      await later.goto('/requests/status');
+      await later.getByLabel('受理编号').fill(tracking);
+      await later.getByLabel('查询码').fill(code);
+      await clickAndWait(later, later.getByRole('button', { name: '查询' }));
+      assert.equal(pathOf(later), '/requests/status/view');
+      await later.getByText('请说明所需经费信息对应的活动场次。').first().waitFor();
+      await a11y.check(later, 'status page waiting');
+      await later.getByLabel('补正内容').fill('第一场和第二场');
+      await clickAndWait(later, later.getByRole('button', { name: '提交补正' }));
+      await later.getByText('补正已提交').waitFor();
+      await later.getByText(/收到申请人的补正，答复期限自次日起重新计算/).waitFor();
+
+      // The head of the office extends; the officer decides 部分公开 with a released file.
+      const head = await open();
+      await staffSignIn(head, HEAD, {});
+      await head.goto('/console/requests');
+      await clickAndWait(head, head.getByRole('link', { name: tracking }).first());
+      const before = ((await head.locator('#due-on').textContent()) ?? '').trim();
+      await action(
+        head,
+        'extend',
+        (f) => f.locator('[name="publicNote"]').fill('需要调取多个场次的财务凭证。'),
+        '延长答复期限',
+      );
+      const afterExt = ((await head.locator('#due-on').textContent()) ?? '').trim();
+      assert.ok(afterExt > before, `extended: ${before} → ${afterExt}`);
+
+      await officer.reload();
+      await action(
+        officer,
+        'decide',
+        async (f) => {
+          await f.locator('[name="outcome"]').selectOption({ label: '部分公开' });
+          await f.locator('[name="publicNote"]').fill('涉及第三方商业信息的部分不予公开，其余部分予以公开。');
+          await f
+            .locator('[name="attachments"]')
+            .setInputFiles({ name: '经费执行情况（公开部分）.pdf', mimeType: 'application/pdf', buffer: PDF });
+        },
+        '作出答复',
+      );
+      await officer
+        .locator('#outcome')
+        .getByText(/部分公开/)
+        .waitFor();
+
+      // The citizen sees the outcome and downloads the released file.
+      await later.goto('/requests/status/view');
+      await later.locator('#outcome').getByText('部分公开').waitFor();
+      await a11y.check(later, 'status page decided');
+      const [download] = await Promise.all([
+        later.waitForEvent('download'),
+        later.getByRole('link', { name: '经费执行情况（公开部分）.pdf' }).click(),
+      ]);
+      assert.match(download.suggestedFilename(), /\.pdf$/);
+      // And the reply letter (告知书), generated from the template of its outcome.
+      const [letter] = await Promise.all([
+        later.waitForEvent('download'),
+        later.getByRole('link', { name: 'PDF', exact: true }).click(),
+      ]);
+      assert.match(letter.suggestedFilename(), /^告知书-\d{4}-\d{6}\.pdf$/);
+      const letterPath = await letter.path();
+      assert.ok(letterPath && fs.readFileSync(letterPath).subarray(0, 5).toString() === '%PDF-', 'a PDF letter');
+      assert.ok(!(await later.content()).includes(ID_NUMBER));
+
+      // The citizen lost the code: the officer issues a new one and hands over the acknowledgement (受理回执).
+      await officer.reload();
+      await action(officer, 'query-code', async () => {}, '重新生成查询码（原查询码立即失效）');
+      const newCode = ((await officer.locator('#query-code').textContent()) ?? '').trim();
+      assert.match(newCode, /^[A-Z2-9]{5}-[A-Z2-9]{5}$/);
+      assert.notEqual(newCode, code);
+      await a11y.check(officer, 'acknowledgement');
+      const [ack] = await Promise.all([
+        officer.waitForEvent('download'),
+        officer.getByRole('button', { name: '下载受理回执（PDF）' }).click(),
+      ]);
+      assert.match(ack.suggestedFilename(), /^受理回执-\d{4}-\d{6}\.pdf$/);
+      const lookup = await open();
+      await lookup.goto('/requests/status');
+      await lookup.getByLabel('受理编号').fill(tracking);
+      await lookup.getByLabel('查询码').fill(code);
+      res = await clickAndWait(lookup, lookup.getByRole('button', { name: '查询' }));
+      assert.equal(res?.status(), 422, 'the old code no longer works');
+      await lookup.getByLabel('查询码').fill(newCode);
+      await clickAndWait(lookup, lookup.getByRole('button', { name: '查询' }));
+      assert.equal(pathOf(lookup), '/requests/status/view');
+      a11y.assertNone();
     });
-    after(async () => {
-      await browser?.close();
-    });
-
-    for (const engine of e2eEngines()) {
-      describe(`request journey on ${engine}`, () => {
-        let server: TestServer;
-        const contexts: BrowserContext[] = [];
-        before(async () => {
-          server = await startServer({ engine });
-        });
-        after(async () => {
-          for (const c of contexts) await c.close().catch(() => {});
-          await server?.stop();
-        });
-        const open = async () => {
-          const c = await newContext(browser, { baseURL: server.url });
-          contexts.push(c);
-          return c.newPage();
-        };
-
-        test('apply, clarify, answer, extend, decide 部分公开, see the outcome', { timeout: 300_000 }, async () => {
-          const a11yFailures: string[] = [];
-          const a11y = async (page: Page, label: string) => {
-            const v = await checkA11y(page);
-            if (v.length) a11yFailures.push(`${label}: ${formatA11y(v)}`);
-          };
-
-          // The citizen applies, first with a mistake in the ID number.
-          const citizen = await open();
-          await citizen.goto(`/org/${ORG_SLUG}/requests/new`);
-          await a11y(citizen, 'form');
-          await citizen.getByLabel('姓名或名称').fill('陈小明');
-          await citizen.getByLabel('证件号码').fill(`${ID_NUMBER.slice(0, 17)}0`);
-          await citizen.getByLabel('联系电话').fill('13812345678');
-          await citizen.getByLabel('电子邮箱').fill('chen@example.com');
-          await citizen.getByLabel(/所需政府信息的名称/).fill('2025 年全民阅读月活动的经费预算及执行情况');
-          const question = (await citizen.locator('label[for="challenge"]').textContent()) ?? '';
-          const m = /([零一二三四五六七八九十])([加减])([零一二三四五六七八九十])/.exec(question);
-          assert.ok(m, question);
-          const answer =
-            m[2] === '加' ? NUMS.indexOf(m[1]) + NUMS.indexOf(m[3]) : NUMS.indexOf(m[1]) - NUMS.indexOf(m[3]);
-          await citizen.getByLabel(/验证问题/).fill(String(answer));
-          let res = await clickAndWait(citizen, citizen.getByRole('button', { name: '提交申请' }));
-          assert.equal(res?.status(), 422);
-          await citizen.locator('.error-summary').getByText('身份证号码校验位不正确，请核对').waitFor();
-          assert.equal(await citizen.getByLabel('姓名或名称').inputValue(), '陈小明', 'what was typed is kept');
-          await a11y(citizen, 'form with errors');
-          await citizen.getByLabel('证件号码').fill(ID_NUMBER);
-          const q2 = (await citizen.locator('label[for="challenge"]').textContent()) ?? '';
-          const m2 = /([零一二三四五六七八九十])([加减])([零一二三四五六七八九十])/.exec(q2);
-          assert.ok(m2);
-          await citizen
-            .getByLabel(/验证问题/)
-            .fill(
-              String(
-                m2[2] === '加' ? NUMS.indexOf(m2[1]) + NUMS.indexOf(m2[3]) : NUMS.indexOf(m2[1]) - NUMS.indexOf(m2[3]),
-              ),
-            );
-          res = await clickAndWait(citizen, citizen.getByRole('button', { name: '提交申请' }));
-          assert.equal(res?.status(), 200);
-          const tracking = ((await citizen.locator('#tracking-number').textContent()) ?? '').trim();
-          const code = ((await citizen.locator('#query-code').textContent()) ?? '').trim();
-          assert.match(tracking, /^\d{4}-\d{6}$/);
-          assert.match(code, /^[A-Z2-9]{5}-[A-Z2-9]{5}$/);
-          assert.ok(!(await citizen.content()).includes(ID_NUMBER));
-
-          // The administrator creates the officer and the head of the office.
-          const admin = await open();
-          await signIn(admin, ADMIN_USERNAME, ADMIN_PASSWORD);
-          await createStaff(admin, OFFICER, ORG);
-          await createStaff(admin, HEAD, ORG);
-
-          // The officer assigns the request to herself and asks for a clarification.
-          const officer = await open();
-          const officerState: { totp?: string; changed?: boolean } = {};
-          await staffSignIn(officer, OFFICER, officerState);
-          await officer.goto('/console/requests');
-          await a11y(officer, 'queues');
-          assert.ok(!(await officer.content()).includes(ID_NUMBER), 'the queue shows the ID masked');
-          await clickAndWait(officer, officer.getByRole('link', { name: tracking }).first());
-          await action(
-            officer,
-            'assign',
-            async (f) => {
-              await f.locator('[name="userId"]').selectOption({ label: OFFICER.name });
-            },
-            '分派承办人',
-          );
-          await action(
-            officer,
-            'clarify',
-            async (f) => {
-              await f.locator('[name="publicNote"]').fill('请说明所需经费信息对应的活动场次。');
-              await f.locator('[name="deadline"]').fill(isoPlus(14));
-            },
-            '要求补正',
-          );
-          await officer.locator('#request-status').getByText('等待申请人').waitFor();
-          await a11y(officer, 'request page');
-
-          // The citizen answers on the status page.
-          const later = await open();
-          await later.goto('/requests/status');
-          await later.getByLabel('受理编号').fill(tracking);
-          await later.getByLabel('查询码').fill(code);
-          await clickAndWait(later, later.getByRole('button', { name: '查询' }));
-          assert.equal(pathOf(later), '/requests/status/view');
-          await later.getByText('请说明所需经费信息对应的活动场次。').first().waitFor();
-          await a11y(later, 'status page waiting');
-          await later.getByLabel('补正内容').fill('第一场和第二场');
-          await clickAndWait(later, later.getByRole('button', { name: '提交补正' }));
-          await later.getByText('补正已提交').waitFor();
-          await later.getByText(/收到申请人的补正，答复期限自次日起重新计算/).waitFor();
-
-          // The head of the office extends; the officer decides 部分公开 with a released file.
-          const head = await open();
-          await staffSignIn(head, HEAD, {});
-          await head.goto('/console/requests');
-          await clickAndWait(head, head.getByRole('link', { name: tracking }).first());
-          const before = ((await head.locator('#due-on').textContent()) ?? '').trim();
-          await action(
-            head,
-            'extend',
-            (f) => f.locator('[name="publicNote"]').fill('需要调取多个场次的财务凭证。'),
-            '延长答复期限',
-          );
-          const afterExt = ((await head.locator('#due-on').textContent()) ?? '').trim();
-          assert.ok(afterExt > before, `extended: ${before} → ${afterExt}`);
-
-          await officer.reload();
-          await action(
-            officer,
-            'decide',
-            async (f) => {
-              await f.locator('[name="outcome"]').selectOption({ label: '部分公开' });
-              await f.locator('[name="publicNote"]').fill('涉及第三方商业信息的部分不予公开，其余部分予以公开。');
-              await f
-                .locator('[name="attachments"]')
-                .setInputFiles({ name: '经费执行情况（公开部分）.pdf', mimeType: 'application/pdf', buffer: PDF });
-            },
-            '作出答复',
-          );
-          await officer
-            .locator('#outcome')
-            .getByText(/部分公开/)
-            .waitFor();
-
-          // The citizen sees the outcome and downloads the released file.
-          await later.goto('/requests/status/view');
-          await later.locator('#outcome').getByText('部分公开').waitFor();
-          await a11y(later, 'status page decided');
-          const [download] = await Promise.all([
-            later.waitForEvent('download'),
-            later.getByRole('link', { name: '经费执行情况（公开部分）.pdf' }).click(),
-          ]);
-          assert.match(download.suggestedFilename(), /\.pdf$/);
-          // And the reply letter (告知书), generated from the template of its outcome.
-          const [letter] = await Promise.all([
-            later.waitForEvent('download'),
-            later.getByRole('link', { name: 'PDF', exact: true }).click(),
-          ]);
-          assert.match(letter.suggestedFilename(), /^告知书-\d{4}-\d{6}\.pdf$/);
-          const letterPath = await letter.path();
-          assert.ok(letterPath && fs.readFileSync(letterPath).subarray(0, 5).toString() === '%PDF-', 'a PDF letter');
-          assert.ok(!(await later.content()).includes(ID_NUMBER));
-
-          // The citizen lost the code: the officer issues a new one and hands over the acknowledgement (受理回执).
-          await officer.reload();
-          await action(officer, 'query-code', async () => {}, '重新生成查询码（原查询码立即失效）');
-          const newCode = ((await officer.locator('#query-code').textContent()) ?? '').trim();
-          assert.match(newCode, /^[A-Z2-9]{5}-[A-Z2-9]{5}$/);
-          assert.notEqual(newCode, code);
-          await a11y(officer, 'acknowledgement');
-          const [ack] = await Promise.all([
-            officer.waitForEvent('download'),
-            officer.getByRole('button', { name: '下载受理回执（PDF）' }).click(),
-          ]);
-          assert.match(ack.suggestedFilename(), /^受理回执-\d{4}-\d{6}\.pdf$/);
-          const lookup = await open();
-          await lookup.goto('/requests/status');
-          await lookup.getByLabel('受理编号').fill(tracking);
-          await lookup.getByLabel('查询码').fill(code);
-          res = await clickAndWait(lookup, lookup.getByRole('button', { name: '查询' }));
-          assert.equal(res?.status(), 422, 'the old code no longer works');
-          await lookup.getByLabel('查询码').fill(newCode);
-          await clickAndWait(lookup, lookup.getByRole('button', { name: '查询' }));
-          assert.equal(pathOf(lookup), '/requests/status/view');
-          assert.deepEqual(a11yFailures, []);
-        });
-      });
-    }
   });

@@ -3,12 +3,14 @@
 // scripts/test.mjs sets GONGKAI_E2E_CHROMIUM (and GONGKAI_TEST_PG_URL when PostgreSQL is up); see
 // docs/testing.md.
 
+import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { after, afterEach, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { Result as AxeResult, NodeResult } from 'axe-core';
 import * as OTPAuth from 'otpauth';
@@ -22,6 +24,7 @@ import {
   type Page,
   type Response,
 } from 'playwright-core';
+import { type SinkMessage, type SmtpSink, startSmtpSink } from '../src/platform/mail/smtp-sink.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -485,4 +488,167 @@ export async function firstSignIn(page: Page, s: Staff): Promise<void> {
   if (changed?.status() !== 200 || pathOf(page) !== '/console/account')
     throw new Error(`changing the password answered ${changed?.status()} at ${page.url()}`);
   await flash(page, '密码已修改');
+}
+
+// ---------------------------------------------------------------- journeys
+
+/** Why a journey is skipped: there is no Chromium to drive (npm test skips or fails the e2e stage itself then). */
+function missingChromium(): string | false {
+  const p = chromiumPath();
+  return fs.existsSync(p) ? false : `no Chromium at ${p} (npm test sets GONGKAI_E2E_CHROMIUM when it is installed)`;
+}
+
+// The journeys of a file share one browser: launched by the first journey that runs, closed after the file.
+let fileBrowser: Promise<Browser> | null = null;
+let closeHooked = false;
+
+function browserOfFile(): Promise<Browser> {
+  fileBrowser ??= launchBrowser();
+  return fileBrowser;
+}
+
+export interface JourneyOptions {
+  /** The server's database; default 'sqlite'. */
+  engine?: Engine;
+  /** Start a local SMTP sink (`j.sink`) and send the server's mail to it. */
+  smtp?: boolean;
+  /** More environment for the server, e.g. { JOBS: '1' }. */
+  env?: StartServerOptions['env'];
+}
+
+/** What a journey's tests use; valid once its `before` hook has run (inside tests). */
+export interface Journey {
+  /** The file's browser. */
+  readonly browser: Browser;
+  /** The journey's own server, with a fresh database. */
+  readonly server: TestServer;
+  /** The SMTP sink the server sends its mail to (only with `{ smtp: true }`). */
+  readonly sink: SmtpSink;
+  /**
+   * A page in a new context (newContext(): zh-CN, Asia/Shanghai, bypassCSP unless `{ bypassCSP: false }`)
+   * whose baseURL is the server. The context is closed when the test that opened it ends.
+   */
+  open(opts?: BrowserContextOptions): Promise<Page>;
+}
+
+/**
+ * A browser journey: a `describe(title)` whose tests (declared by `story`) get a server of their own (a fresh
+ * database, and an SMTP sink when asked), the file's browser and `j.open()` for pages. Afterwards the pages'
+ * contexts are closed, the server stopped (its database removed) and the sink closed. Without a Chromium to
+ * drive, the journey is one skipped test. Call it at the top level of the file (it hooks the closing of the
+ * browser to the end of the file).
+ *
+ * ```ts
+ * for (const engine of e2eEngines())
+ *   journey(`publishing on ${engine}`, { engine, smtp: true }, (j) => {
+ *     test('…', async () => {
+ *       const page = await j.open();
+ *       await page.goto('/');
+ *     });
+ *   });
+ * ```
+ */
+export function journey(title: string, opts: JourneyOptions, story: (j: Journey) => void): void {
+  const skip = missingChromium();
+  if (skip) {
+    test(title, { skip }, () => {});
+    return;
+  }
+  if (!closeHooked) {
+    closeHooked = true;
+    after(async () => {
+      const launched = fileBrowser;
+      fileBrowser = null;
+      await (await launched?.catch(() => null))?.close();
+    });
+  }
+  describe(title, () => {
+    let browser: Browser | undefined;
+    let server: TestServer | undefined;
+    let sink: SmtpSink | undefined;
+    let contexts: BrowserContext[] = [];
+    const closeContexts = async () => {
+      const open = contexts;
+      contexts = [];
+      for (const c of open) await c.close().catch(() => {});
+    };
+    before(async () => {
+      browser = await browserOfFile();
+      if (opts.smtp) sink = await startSmtpSink();
+      server = await startServer({
+        engine: opts.engine,
+        env: { ...(sink ? { SMTP_URL: sink.url } : {}), ...opts.env },
+      });
+    });
+    afterEach(closeContexts);
+    after(async () => {
+      await closeContexts();
+      await server?.stop();
+      await sink?.close();
+    });
+    const ready = <T>(value: T | undefined, what: string): T => {
+      if (value === undefined)
+        throw new Error(
+          `journey “${title}”: no ${what} (${what === 'sink' ? 'pass { smtp: true }' : 'used outside a test'})`,
+        );
+      return value;
+    };
+    story({
+      get browser() {
+        return ready(browser, 'browser');
+      },
+      get server() {
+        return ready(server, 'server');
+      },
+      get sink() {
+        return ready(sink, 'sink');
+      },
+      async open(o: BrowserContextOptions = {}) {
+        const context = await newContext(ready(browser, 'browser'), { baseURL: ready(server, 'server').url, ...o });
+        contexts.push(context);
+        return context.newPage();
+      },
+    });
+  });
+}
+
+/** Opens a page for each new account and makes its first sign-in there (firstSignIn); the pages, in order. */
+export async function firstSignIns(j: Journey, staff: Staff[]): Promise<Page[]> {
+  const pages: Page[] = [];
+  for (const s of staff) {
+    const page = await j.open();
+    await firstSignIn(page, s);
+    pages.push(page);
+  }
+  return pages;
+}
+
+/**
+ * Collects the axe violations of the pages a journey passes, so that one page's violations do not stop the
+ * journey before the next page is checked; `assertNone()` at the end fails with all of them.
+ */
+export function a11yLog() {
+  const failures: string[] = [];
+  return {
+    failures,
+    /** Checks the page as it is now; `label` says which page it is in the report. */
+    async check(page: Page, label: string, opts?: A11yOptions): Promise<void> {
+      const v = await checkA11y(page, opts);
+      if (v.length > 0) failures.push(`${label} (${page.url()}): ${formatA11y(v)}`);
+    },
+    assertNone(): void {
+      assert.deepEqual(failures, [], failures.join('\n\n'));
+    },
+  };
+}
+
+/**
+ * The confirmation mail of a subscription sent to `address` (waited for up to 60 s) and the confirmation link
+ * it carries (asserted to be there).
+ */
+export async function confirmationMail(sink: SmtpSink, address: string): Promise<{ mail: SinkMessage; url: string }> {
+  const mail = await sink.waitFor((m) => m.to.includes(address) && m.subject.includes('请确认订阅'), 60_000);
+  const url = /https?:\/\/\S+\/subscriptions\/confirm\?token=[A-Za-z0-9_-]+/.exec(mail.text)?.[0];
+  assert.ok(url, `the confirmation mail carries a link:\n${mail.text}`);
+  return { mail, url };
 }

@@ -52,6 +52,8 @@ export function ofPolicy(db: Kysely<Database>, policyId: number) {
       'i.published_version',
       'i.withdrawn',
       'i.first_published_at',
+      'i.updated_at',
+      't.updated_at as interpretation_updated_at',
       'o.slug as org_slug',
     ])
     .where('l.policy_id', '=', policyId)

@@ -77,6 +77,7 @@ export function relationsOf(db: Kysely<Database>, policyId: number) {
       'r.note',
       'r.from_policy_id',
       'r.to_policy_id',
+      'r.created_at',
       'p.id as other_id',
       'p.item_id as other_item_id',
       'p.doc_number as other_doc_number',
@@ -84,6 +85,7 @@ export function relationsOf(db: Kysely<Database>, policyId: number) {
       'i.title as other_title',
       'i.published_version as other_published_version',
       'i.withdrawn as other_withdrawn',
+      'i.updated_at as other_updated_at',
       'o.slug as other_org_slug',
     ])
     .where('p.id', '!=', policyId);

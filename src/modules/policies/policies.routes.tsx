@@ -12,7 +12,13 @@ import { addPortalNav, cachedPage, portalPage } from '../../platform/http/portal
 import { actorOf, consolePage, redirectWithFlash, StaffRouter } from '../../platform/http/staff.js';
 import { CONSOLE_NAV } from '../../platform/render/layouts.js';
 import { beijingDate } from '../../platform/time.js';
-import { beijingMidnight, setValidityProvider, type Validity, validitySchema } from '../api/document-validity.js';
+import {
+  beijingMidnight,
+  setValidityProvider,
+  type Validity,
+  type ValidityAnswer,
+  validitySchema,
+} from '../api/document-validity.js';
 import { type FeedDoc, type FeedEntry, renderAtom, renderRss } from '../feeds/feeds.service.js';
 import { portalOrg } from '../organizations/organizations.routes.js';
 import { orgTree, publicOrganization } from '../organizations/organizations.service.js';
@@ -98,13 +104,7 @@ export function registerPolicies() {
     if (!isPolicy(item)) return null;
     const policy = await repo.findPolicyByItem(deps.db.kysely, item.id);
     if (!policy) return null;
-    const s = await statusView(deps.db.kysely, policy, deps.clock());
-    return {
-      validity: validityView(s, deps.config.publicBaseUrl),
-      // The day the status took effect (no write when it is the calendar that changed it), or the last write
-      // to the row (a relation recorded today with an earlier date, a status recorded by the job).
-      effectiveAt: latest(s.since && s.status !== 'pending' ? beijingMidnight(s.since) : null, policy.updated_at),
-    };
+    return validityAnswer(await statusView(deps.db.kysely, policy, deps.clock()), policy, deps.config.publicBaseUrl);
   });
   addItemPageSection('policies.banner', 'top', 10, async (deps, item) => {
     if (!isPolicy(item)) return null;
@@ -130,6 +130,20 @@ export function registerPolicies() {
     const d = await consoleSectionData(deps, item.id, item.kind);
     return d ? ConsoleSection({ d, csrf: csrf ?? '' }) : null;
   });
+}
+
+/**
+ * A policy's marking and the instant its current status took effect, for the validators of
+ * GET /api/v1/documents/{id} (through the validity provider) and GET /api/v1/policies/{id}: the day the status
+ * took effect (no write when it is the calendar that changed it, so the validators change at Beijing midnight
+ * all the same), or the last write to the row (a relation recorded today with an earlier date, a status
+ * recorded by the job).
+ */
+function validityAnswer(s: StatusView, policy: { updated_at: string }, base: string): ValidityAnswer {
+  return {
+    validity: validityView(s, base),
+    effectiveAt: latest(s.since && s.status !== 'pending' ? beijingMidnight(s.since) : null, policy.updated_at),
+  };
 }
 
 /** The status and banner of a document as the API answers them (GET /policies/{id}, GET /documents/{id}). */
@@ -861,6 +875,8 @@ export function policyApiRoutes(deps: Deps) {
       path: `${V1}/policies/{id}`,
       operationId: 'getPolicy',
       summary: '一件政策文件：效力状态、标注、关联文件和解读',
+      description:
+        '文号、类型、日期、发文机关、效力状态和标注（与网页顶部的标注相同）、与其他文件的关系和已公开的解读。未公开或因误发撤回的文件答 404。支持条件请求：响应带 ETag 和 Last-Modified（文件的发布、修订、撤回，效力状态的生效时刻，关系和解读的变化中最晚者），If-None-Match 或 If-Modified-Since 命中时答 304。效力状态仅因日期变化（到施行日期施行、有效期届满失效）时没有任何修改，ETag 和 Last-Modified 也在当日北京时间零时改变。',
       tags: ['政策文件'],
       params: idParams,
       responses: {
@@ -881,6 +897,7 @@ export function policyApiRoutes(deps: Deps) {
           }),
         },
       },
+      conditional: true,
     },
     async ({ params }) => {
       const k = deps.db.kysely;
@@ -891,16 +908,34 @@ export function policyApiRoutes(deps: Deps) {
       if (!row || !item || item.published_version === 0 || (item.withdrawn && item.withdrawal_reason === 'error'))
         throw new NotFoundError('政策文件不存在或尚未公开。');
       const d = (await policyDetail(k, item.id, deps.clock()))!;
-      const org = (await orgTree(deps)).byId.get(item.organization_id)!;
+      const tree = await orgTree(deps);
+      const org = tree.byId.get(item.organization_id)!;
+      const v = validityAnswer(d.status, d.policy, base);
       const version = await k
         .selectFrom('item_versions')
         .select('title')
         .where('item_id', '=', item.id)
         .where('version', '=', item.published_version)
         .executeTakeFirst();
-      const interps = (await irepo.ofPolicy(k, row.id)).filter((x) => x.published_version > 0 && !x.withdrawn);
+      const linked = await irepo.ofPolicy(k, row.id);
+      const interps = linked.filter((x) => x.published_version > 0 && !x.withdrawn);
       const tInfo = await Promise.all(interps.map((x) => irepo.find(k, x.id)));
+      // As for the document (documentView), plus what only this answer shows: relations and interpretations,
+      // counting those no longer listed (withdrawn, unpublished), whose leaving is a change too, and the
+      // organizations in their URLs.
+      const lastModified = latest(
+        item.last_published_at,
+        item.withdrawn_at,
+        org.updatedAt,
+        v.effectiveAt,
+        d.changedAt,
+        ...linked.flatMap((x) => [x.updated_at, x.interpretation_updated_at]),
+        ...[...d.relations.map((r) => r.other.orgSlug), ...interps.map((x) => x.org_slug)].map(
+          (slug) => tree.bySlug.get(slug)?.updatedAt,
+        ),
+      );
       return {
+        lastModified,
         body: {
           id: row.id,
           document_id: item.id,
@@ -914,7 +949,7 @@ export function policyApiRoutes(deps: Deps) {
           valid_until: row.valid_until,
           url: `${base}${itemHref(org.slug, item.id)}`,
           issuers: d.issuers,
-          status: validityView(d.status, base),
+          status: v.validity,
           relations: d.relations.map((r) => ({
             kind: r.kind,
             direction: r.direction,

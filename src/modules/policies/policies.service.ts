@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema.js';
+import { latest } from '../../platform/api/http.js';
 import { type Actor, recordAudit } from '../../platform/audit/audit.service.js';
 import { can, type Principal } from '../../platform/auth/permissions.js';
 import type { Deps } from '../../platform/context.js';
@@ -392,6 +393,12 @@ export interface PolicyDetail {
     label: string;
     other: { id: number; itemId: number; title: string; docNumber: string; orgSlug: string; dateEffective: string };
   }[];
+  /**
+   * The last write to what the detail shows: the policy row (its fields, issuers and recorded status), its
+   * relations and the items at their other ends — withdrawn or unpublished ones too, so that one leaving the
+   * list moves it forward as well.
+   */
+  changedAt: string;
 }
 
 /** A policy's public facts (status on `now`, issuers, relations to published documents), or null for other items. */
@@ -407,6 +414,8 @@ export async function policyDetail(db: Kysely<Database>, itemId: number, now: Da
     policy,
     issuers: issuers.map((i) => i.name),
     status,
+    changedAt:
+      latest(policy.updated_at, ...rels.flatMap((r) => [r.created_at, r.other_updated_at])) ?? policy.updated_at,
     relations: rels
       .filter((r) => r.other_published_version > 0 && !r.other_withdrawn)
       .map((r) => {

@@ -198,7 +198,8 @@ export function publishingPublicRoutes(deps: Deps) {
   return app;
 }
 
-function formValuesOf(item: Awaited<ReturnType<typeof svc.staffItem>>['item']): ItemFormValues {
+/** The console form's values of an item as stored. */
+export function formValuesOf(item: Awaited<ReturnType<typeof svc.staffItem>>['item']): ItemFormValues {
   return {
     column_id: String(item.column_id),
     title: item.title,
