@@ -232,8 +232,18 @@ program
             out.write(`提示：以下列不认识，已忽略：${report.unknownHeaders.map((h) => `「${h}」`).join('、')}\n`);
           for (const e of report.errors) out.write(`${formatRowError(e)}\n`);
           const rate = report.created / Math.max(report.seconds, 0.001);
+          // How the time went: the CPU of the run and of its threads, and what the writer waited for.
+          const how: string[] = [`${Math.round(rate)} 条/秒`, `CPU ${report.cpuSeconds.toFixed(1)} 秒`];
+          if (report.mainThreadCpuSeconds !== null)
+            how.push(`其中写入线程 ${report.mainThreadCpuSeconds.toFixed(1)} 秒`);
+          if (report.prepareThreadCpuSeconds !== null)
+            how.push(`准备线程 ${report.prepareThreadCpuSeconds.toFixed(1)} 秒`);
+          if (report.prepareWaitSeconds >= 0.05)
+            how.push(`写入线程等待准备 ${report.prepareWaitSeconds.toFixed(1)} 秒`);
+          if (report.checkpoints && report.checkpoints.waitedMs >= 50)
+            how.push(`等待检查点 ${(report.checkpoints.waitedMs / 1000).toFixed(1)} 秒`);
           out.write(
-            `${summaryLine(report)}。用时 ${report.seconds.toFixed(1)} 秒${report.created && !report.dryRun ? `（${Math.round(rate)} 条/秒，CPU ${report.cpuSeconds.toFixed(1)} 秒${report.mainThreadCpuSeconds === null ? '' : `，其中写入线程 ${report.mainThreadCpuSeconds.toFixed(1)} 秒`}${report.prepareThreadCpuSeconds === null ? '' : `，准备线程 ${report.prepareThreadCpuSeconds.toFixed(1)} 秒`}）` : ''}。\n`,
+            `${summaryLine(report)}。用时 ${report.seconds.toFixed(1)} 秒${report.created && !report.dryRun ? `（${how.join('，')}）` : ''}。\n`,
           );
           if (report.indexed)
             out.write(

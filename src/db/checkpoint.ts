@@ -24,8 +24,11 @@ export interface CheckpointStats {
 }
 
 export interface Checkpointer {
-  /** Call after each commit of the bulk writer. */
-  committed(): Promise<void>;
+  /**
+   * Call after each commit of the bulk writer. `soon`: the run is near its end, so checkpoint after every
+   * commit from now on, leaving little for the last one to copy.
+   */
+  committed(soon?: boolean): Promise<void>;
   /** Checkpoints what is left, stops the thread and gives the connection its own checkpoints back. */
   finish(): Promise<CheckpointStats>;
 }
@@ -44,14 +47,14 @@ export function walCheckpointer(
   opts: {
     /** A checkpoint after every this many commits (default 8). */
     everyCommits?: number;
-    /** The log length at which the writer waits for it to be copied and starts it over (default 64k pages). */
+    /** The log length at which the writer waits for it to be copied and starts it over (default 128k pages). */
     limitPages?: number;
   } = {},
 ): Checkpointer | null {
   const handle = db.sqlite;
   if (!handle || handle.memory) return null;
   if (String(handle.pragma('journal_mode', { simple: true })).toLowerCase() !== 'wal') return null;
-  const limit = opts.limitPages ?? 65_536; // 256 MB of 4 KB pages
+  const limit = opts.limitPages ?? 131_072; // 512 MB of 4 KB pages
   const every = opts.everyCommits ?? 8;
   let worker: Worker;
   try {
@@ -123,13 +126,13 @@ export function walCheckpointer(
   };
 
   return {
-    async committed() {
+    async committed(soon = false) {
       if (dead) return;
       // Let the thread's replies in: a writer that only awaits its own statements never yields to them.
       await new Promise((resolve) => setImmediate(resolve));
       commits++;
       if (logPages < limit) {
-        if (!running && commits >= every) {
+        if (!running && (commits >= every || soon)) {
           commits = 0;
           void start();
         }

@@ -54,6 +54,14 @@ export function bodyToHtml(body: string): string {
     .join('');
 }
 
+// The first batch is small so that writing starts soon; the others are as large as asked.
+const FIRST_BATCH = 200;
+
+/** Where the batch starting at row `at` ends. */
+export function batchEnd(at: number, batchSize: number): number {
+  return at + (at === 0 ? Math.min(batchSize, FIRST_BATCH) : batchSize);
+}
+
 /** Reads the file and maps its header; throws ImportFileError when it is not a usable table. */
 export async function openSheet(file: string): Promise<{ sheet: Sheet; info: SheetInfo }> {
   const sheet = await readSheet(file);

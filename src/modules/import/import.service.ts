@@ -32,6 +32,7 @@ export { bodyToHtml } from './import.prepare.js';
 export { ImportFileError } from './import.read.js';
 
 export const DEFAULT_BATCH = 500;
+const CHECKPOINT_ROWS = 4_000;
 
 export interface RowError {
   /** Row number as Excel shows it (header = 1). */
@@ -365,11 +366,16 @@ export async function importDocuments(deps: Deps, actor: Actor, o: ImportOptions
   let prepareThreadCpuSeconds: number | null = null;
   let prepareWaitSeconds = 0;
   const fast = o.dryRun ? null : withStatementCache(deps.db);
-  // SQLite: the pages the batches log are copied into the database file by a checkpoint thread.
-  const checkpointer = o.dryRun ? null : walCheckpointer(deps.db);
+  // SQLite: the pages the batches log are copied into the database file by a checkpoint thread, about every
+  // 4,000 rows (a page that several batches wrote in between is copied once).
+  const checkpointer = o.dryRun
+    ? null
+    : walCheckpointer(deps.db, { everyCommits: Math.max(1, Math.round(CHECKPOINT_ROWS / batchSize)) });
   let checkpoints: CheckpointStats | null = null;
   try {
+    const w0 = performance.now();
     const info = await source.open();
+    prepareWaitSeconds += (performance.now() - w0) / 1000;
     if (info.header.problems.length) throw new ImportFileError(info.header.problems.join('\n'));
     format = info.format;
     detail = info.detail;
@@ -436,7 +442,7 @@ export async function importDocuments(deps: Deps, actor: Actor, o: ImportOptions
         try {
           const r = await fast!.db.kysely.transaction().execute((trx) => importBatch(trx, todo));
           r.after();
-          await checkpointer?.committed();
+          await checkpointer?.committed(total - done - rows.length < CHECKPOINT_ROWS);
           for (const x of r.results) {
             if (x.created) {
               created++;
@@ -458,7 +464,7 @@ export async function importDocuments(deps: Deps, actor: Actor, o: ImportOptions
               errors.push(...errorsOf(p.line, e));
             }
           }
-          await checkpointer?.committed();
+          await checkpointer?.committed(total - done - rows.length < CHECKPOINT_ROWS);
         }
       }
       done += rows.length;

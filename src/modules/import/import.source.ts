@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import { openSheet, type PreparedRow, prepareRows, type SheetInfo } from './import.prepare.js';
+import { batchEnd, openSheet, type PreparedRow, prepareRows, type SheetInfo } from './import.prepare.js';
 import { ImportFileError, type SheetRow } from './import.read.js';
 import type { HeaderMap } from './import.schema.js';
 
@@ -41,8 +41,9 @@ export function inlineRowSource(file: string, batchSize: number): RowSource {
     },
     async next() {
       if (!header || at >= rows.length) return null;
-      const batch = prepareRows(rows.slice(at, at + batchSize), header, existing);
-      at += batchSize;
+      const end = batchEnd(at, batchSize);
+      const batch = prepareRows(rows.slice(at, end), header, existing);
+      at = end;
       return batch;
     },
     cpuSeconds: () => null,

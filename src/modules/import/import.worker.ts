@@ -1,5 +1,5 @@
 import { parentPort } from 'node:worker_threads';
-import { openSheet, prepareRows, threadCpuSeconds } from './import.prepare.js';
+import { batchEnd, openSheet, prepareRows, threadCpuSeconds } from './import.prepare.js';
 import { ImportFileError } from './import.read.js';
 
 // The import's preparation thread (see import.source.ts): reads the file, then prepares batches of rows,
@@ -25,8 +25,9 @@ function pump() {
   if (!opened || !started) return;
   const rows = opened.sheet.rows;
   while (credit > 0 && at < rows.length) {
-    const batch = prepareRows(rows.slice(at, at + batchSize), opened.info.header, existing);
-    at += batchSize;
+    const end = batchEnd(at, batchSize);
+    const batch = prepareRows(rows.slice(at, end), opened.info.header, existing);
+    at = end;
     credit--;
     port?.postMessage({ type: 'batch', rows: batch });
   }
