@@ -5,7 +5,6 @@ import { ConfigError, loadConfig } from './config.js';
 import { openDb } from './db/database.js';
 import { migrateToLatest } from './db/migrate.js';
 import { AppError, ValidationError } from './platform/errors.js';
-import { startServer } from './server.js';
 
 // The `gongkai` command. Each subcommand opens what it needs and closes it again.
 const program = new Command();
@@ -73,6 +72,8 @@ program
   .option('--migrate', '启动前执行数据库迁移 (migrate first)', false)
   .option('--seed-demo', '数据库为空时载入演示数据 (load demo data into an empty database)', false)
   .action(async (o: { migrate: boolean; seedDemo: boolean }) => {
+    // Loaded here, not at the top: the other commands do not need the web application.
+    const { startServer } = await import('./server.js');
     await startServer(config(), { migrate: o.migrate, seedDemo: o.seedDemo });
   });
 
