@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { sanitizeBody } from '../../platform/html/sanitize.js';
-import { readSheet, type Sheet, type SheetRow } from './import.read.js';
+import { decodeRows, readSheet, type Sheet, type SheetRow } from './import.read.js';
 import { type Field, type HeaderMap, type ImportRow, importRow, mapHeader, rowInput } from './import.schema.js';
 
 // The part of an import that needs no database: reading the file, checking each row against the schema and
@@ -67,8 +67,9 @@ export async function openSheet(file: string): Promise<{ sheet: Sheet; info: She
   const sheet = await readSheet(file);
   const header = mapHeader(sheet.header);
   const at = header.positions.source_id;
+  // Only this cell of each row is decoded now; the rest when the row's batch is prepared.
   const sourceIds = sheet.rows.map((r) => {
-    const v = at === undefined ? '' : r.cells[at];
+    const v = at === undefined ? '' : r.cell ? r.cell(at) : r.cells[at];
     return typeof v === 'string' ? v.trim() : '';
   });
   return {
@@ -83,6 +84,7 @@ export async function openSheet(file: string): Promise<{ sheet: Sheet; info: She
  * not pay for sanitizing it again.
  */
 export function prepareRows(rows: SheetRow[], header: HeaderMap, existing: ReadonlySet<string>): PreparedRow[] {
+  decodeRows(rows);
   const out: PreparedRow[] = [];
   for (const r of rows) {
     const input = rowInput(r.cells, header.positions);

@@ -10,7 +10,7 @@ import { testEngines } from '../../testing/db.js';
 import { importPublishedMany } from '../publishing/publishing.service.js';
 import { drainSearchQueue } from '../search/search-queue.js';
 import { seedDemo } from '../seed/demo.js';
-import { decodeText, parseCsv } from './import.read.js';
+import { csvSheet, csvTextSheet, decodeRows, decodeText, parseCsv } from './import.read.js';
 import { mapHeader, parseDateCell } from './import.schema.js';
 import { bodyToHtml, formatRowError, ImportFileError, importDocuments, summaryLine } from './import.service.js';
 import { threadRowSource } from './import.source.js';
@@ -61,6 +61,76 @@ describe('reading import files', () => {
         [4, ['never closed,\nz']],
       ],
     );
+  });
+
+  test('a CSV read from its bytes has exactly the rows of the same CSV decoded and split as text', () => {
+    // Random files made of the pieces that make CSV hard: quotes (doubled, unclosed, mid-field), both
+    // delimiters, CR, LF and CRLF inside and outside quotes, blank and space-only rows (ideographic space
+    // too), trailing delimiters, Chinese text; in UTF-8 with and without BOM and in GB18030.
+    const pieces = ['"', '""', ',', '\t', '\r', '\n', '\r\n', ' ', '\u3000', '标题', '预算', 'a', 'OLD-1', '', '"x,y"'];
+    let seed = 7;
+    const rand = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
+    const shape = (sheet: ReturnType<typeof csvSheet>) => ({
+      detail: sheet.detail,
+      header: sheet.header,
+      rows: sheet.rows.map((r) => ({ line: r.line, cells: [...r.cells] })),
+    });
+    const files: string[] = [
+      '来源编号,标题\r\nA-1,"含,逗号"\r\n\r\n   \r\nA-2,"跨\n行"\r\n',
+      '来源编号\t标题\nB-1\t制表符分隔\n',
+      '\r\n\r\n来源编号,标题\nC-1,"never closed\n',
+      '来源编号,标题,\nD-1,a,\nD-2,"a""b"c,"',
+    ];
+    for (let i = 0; i < 400; i++) {
+      let text = '';
+      const len = 1 + rand(40);
+      for (let k = 0; k < len; k++) text += pieces[rand(pieces.length)];
+      files.push(text);
+    }
+    let compared = 0;
+    for (const text of files) {
+      const encodings: Buffer[] = [Buffer.from(text, 'utf8'), Buffer.from(`\ufeff${text}`, 'utf8')];
+      if (![...text].some((c) => c === '\u3000')) encodings.push(gb18030(text));
+      for (const bytes of encodings) {
+        let expected: ReturnType<typeof shape> | string;
+        let actual: ReturnType<typeof shape> | string;
+        try {
+          expected = shape(csvTextSheet(bytes));
+        } catch (e) {
+          expected = (e as Error).message;
+        }
+        try {
+          const sheet = csvSheet(bytes);
+          // Single cells read without decoding the row agree with the decoded row.
+          for (const r of sheet.rows)
+            for (let k = 0; k < 4; k++) {
+              const lazy = (r as { cell?: (k: number) => unknown }).cell?.(k);
+              if (lazy !== undefined) assert.equal(lazy, r.cells[k] ?? '', `cell ${k} of ${JSON.stringify(text)}`);
+            }
+          actual = shape(csvSheet(bytes));
+          // Rows decoded a batch at a time read the same.
+          const batched = csvSheet(bytes);
+          for (let i = 0; i < batched.rows.length; i += 3) {
+            const batch = batched.rows.slice(i, i + 3);
+            decodeRows(batch);
+            if (batch.length > 1 && bytes[0] !== 0xff)
+              assert.ok(
+                batch.every((r) => (r as { decoded?: unknown }).decoded),
+                'decoded in one pass over the batch',
+              );
+          }
+          assert.deepEqual(shape(batched), actual, `batches of ${JSON.stringify(text)}`);
+        } catch (e) {
+          actual = (e as Error).message;
+        }
+        assert.deepEqual(actual, expected, JSON.stringify(text));
+        compared++;
+      }
+    }
+    assert.ok(compared >= files.length * 2, `${compared} files compared`);
   });
 
   test('text is decoded as UTF-8 (with or without BOM), else as GB18030', () => {
