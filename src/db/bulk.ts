@@ -1,12 +1,12 @@
-import { CompiledQuery, type Kysely } from 'kysely';
-import type { Engine } from './database.js';
+import { CompiledQuery, Kysely, SqliteDialect, type SqliteStatement } from 'kysely';
+import type { Db, Engine } from './database.js';
 import type { Database } from './schema.js';
 
 // Multi-row inserts for bulk paths (the import writes hundreds of rows per statement). Kysely builds and
 // freezes a node per value and compiles the whole tree for every statement, which for 500 rows of 25
 // columns costs more than SQLite takes to insert them. Here the SQL text of a statement shape (table,
-// columns, row count, engine) is built once and kept, so the prepared-statement cache of the caller's
-// connection sees the same text again; values are passed positionally, in the order of `columns`.
+// columns, row count, engine) is built once and kept, so a connection that keeps its prepared statements
+// (withStatementCache below) prepares each shape once; values are passed positionally, in the order of `columns`.
 
 // Bound parameters per statement: SQLite allows 32,766, PostgreSQL 65,535.
 const MAX_PARAMS = 30_000;
@@ -70,4 +70,32 @@ export async function insertRows<T extends keyof Database & string>(
     if (returning.length) for (const x of r.rows) out.push(x);
   }
   return out;
+}
+
+/**
+ * A Kysely over the same SQLite connection that keeps prepared statements: the import runs the same dozen
+ * statements for every row, and preparing each one anew costs more than running it. Closing it leaves the
+ * connection open.
+ */
+export function withStatementCache(db: Db): { db: Db; close: () => Promise<void> } {
+  const handle = db.sqlite;
+  if (!handle) return { db, close: async () => {} };
+  const cache = new Map<string, SqliteStatement>();
+  const kysely = new Kysely<Database>({
+    dialect: new SqliteDialect({
+      database: {
+        close: () => {},
+        prepare: (sql: string) => {
+          let st = cache.get(sql);
+          if (!st) {
+            st = handle.prepare(sql) as unknown as SqliteStatement;
+            if (cache.size > 500) cache.clear();
+            cache.set(sql, st);
+          }
+          return st;
+        },
+      },
+    }),
+  });
+  return { db: { ...db, kysely, close: () => db.close() }, close: () => kysely.destroy() };
 }

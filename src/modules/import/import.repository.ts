@@ -1,8 +1,8 @@
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../../db/schema.js';
 
-// The few queries of the import beyond importPublished: what the database already holds, and keeping the
-// index-number sequences ahead of the numbers agencies bring with them.
+// The few queries of the import beyond the publishing repository's: index numbers already taken, and keeping
+// the index-number sequences ahead of the numbers agencies bring with them.
 
 const CHUNK = 500;
 
@@ -10,19 +10,6 @@ async function chunked<T>(values: string[], run: (chunk: string[]) => Promise<T[
   const out: T[] = [];
   for (let i = 0; i < values.length; i += CHUNK) out.push(...(await run(values.slice(i, i + CHUNK))));
   return out;
-}
-
-/** Which of these source references the organization's items already carry. */
-export async function existingSourceRefs(db: Kysely<Database>, organizationId: number, refs: string[]) {
-  const rows = await chunked(refs, (chunk) =>
-    db
-      .selectFrom('items')
-      .select('source_ref')
-      .where('organization_id', '=', organizationId)
-      .where('source_ref', 'in', chunk)
-      .execute(),
-  );
-  return new Set(rows.map((r) => r.source_ref as string));
 }
 
 /** Which of these index numbers some item already has. */

@@ -1,6 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { Kysely, SqliteDialect, type SqliteStatement } from 'kysely';
+import type { Kysely } from 'kysely';
+import { withStatementCache } from '../../db/bulk.js';
 import { type CheckpointStats, walCheckpointer } from '../../db/checkpoint.js';
 import type { Db } from '../../db/database.js';
 import type { Database } from '../../db/schema.js';
@@ -12,12 +13,12 @@ import { beijingDate } from '../../platform/time.js';
 import { type Column, directoryOf } from '../directory/directory.service.js';
 import { orgTree } from '../organizations/organizations.service.js';
 import { DEFAULT_INDEX_PATTERN, INDEX_PATTERN_SETTING, renderPattern } from '../publishing/index-number.js';
-import { getSetting } from '../publishing/publishing.repository.js';
+import { existingSourceRefs, getSetting } from '../publishing/publishing.repository.js';
 import { type ImportedItem, importPublishedMany } from '../publishing/publishing.service.js';
 import { drainSearchQueue, queueLength } from '../search/search-queue.js';
 import { type PreparedRow, threadCpuSeconds } from './import.prepare.js';
 import { ImportFileError } from './import.read.js';
-import { advanceSequence, existingSourceRefs, takenIndexNumbers } from './import.repository.js';
+import { advanceSequence, takenIndexNumbers } from './import.repository.js';
 import { FIELDS, type Field, fieldLabel, type ImportRow } from './import.schema.js';
 import { inlineRowSource, type RowSource, threadRowSource } from './import.source.js';
 
@@ -143,34 +144,6 @@ function columnResolver(columns: Column[]) {
     if (found.kind === 'static') return `栏目「${found.name}」是单页栏目，不发布信息条目，请选择其他栏目。`;
     return found;
   };
-}
-
-/**
- * A Kysely over the same SQLite connection that keeps prepared statements: the import runs the same dozen
- * statements for every row, and preparing each one anew costs more than running it. Closing it leaves the
- * connection open.
- */
-function withStatementCache(db: Db): { db: Db; close: () => Promise<void> } {
-  const handle = db.sqlite;
-  if (!handle) return { db, close: async () => {} };
-  const cache = new Map<string, SqliteStatement>();
-  const kysely = new Kysely<Database>({
-    dialect: new SqliteDialect({
-      database: {
-        close: () => {},
-        prepare: (sql: string) => {
-          let st = cache.get(sql);
-          if (!st) {
-            st = handle.prepare(sql) as unknown as SqliteStatement;
-            if (cache.size > 500) cache.clear();
-            cache.set(sql, st);
-          }
-          return st;
-        },
-      },
-    }),
-  });
-  return { db: { ...db, kysely, close: () => db.close() }, close: () => kysely.destroy() };
 }
 
 function errorsOf(line: number, e: unknown): RowError[] {
@@ -387,8 +360,8 @@ export async function importDocuments(deps: Deps, actor: Actor, o: ImportOptions
     // even sanitized); index numbers kept from the file that another item already uses are an error for
     // that row, checked batch by batch just before it is written.
     const k = deps.db.kysely;
-    const existing = await existingSourceRefs(k, org.id, [...new Set(info.sourceIds.filter(Boolean))]);
-    source.start([...existing]);
+    const existing = await existingSourceRefs(k, org.id, info.sourceIds.filter(Boolean));
+    source.start([...existing.keys()]);
     const seenSource = new Map<string, number>();
     const seenIndex = new Map<string, number>();
     let done = 0;
