@@ -57,9 +57,22 @@ export function bodyToHtml(body: string): string {
 // The first batch is small so that writing starts soon; the others are as large as asked.
 const FIRST_BATCH = 200;
 
-/** Where the batch starting at row `at` ends. */
-export function batchEnd(at: number, batchSize: number): number {
-  return at + (at === 0 ? Math.min(batchSize, FIRST_BATCH) : batchSize);
+/**
+ * The rows in prepared batches, in order: the first small, so writing starts soon, the others `batchSize`.
+ * `existing` is read as each batch is prepared (the source ids known to be in the database by then).
+ */
+export function* preparedBatches(
+  rows: SheetRow[],
+  header: HeaderMap,
+  existing: () => ReadonlySet<string>,
+  batchSize: number,
+): Generator<PreparedRow[], void> {
+  let at = 0;
+  while (at < rows.length) {
+    const end = at + (at === 0 ? Math.min(batchSize, FIRST_BATCH) : batchSize);
+    yield prepareRows(rows.slice(at, end), header, existing());
+    at = end;
+  }
 }
 
 /** Reads the file and maps its header; throws ImportFileError when it is not a usable table. */

@@ -1,7 +1,6 @@
 import { Worker } from 'node:worker_threads';
-import { batchEnd, openSheet, type PreparedRow, prepareRows, type SheetInfo } from './import.prepare.js';
-import { ImportFileError, type SheetRow } from './import.read.js';
-import type { HeaderMap } from './import.schema.js';
+import { openSheet, type PreparedRow, preparedBatches, type SheetInfo } from './import.prepare.js';
+import { ImportFileError } from './import.read.js';
 
 // Where the import's rows come from: the preparation thread (import.worker.ts) reads the file, checks the
 // rows and sanitizes their bodies a batch or two ahead while the main thread writes, so on two cores the
@@ -25,26 +24,19 @@ export interface RowSource {
 const AHEAD = 2;
 
 export function inlineRowSource(file: string, batchSize: number): RowSource {
-  let rows: SheetRow[] = [];
-  let header: HeaderMap | null = null;
   let existing = new Set<string>();
-  let at = 0;
+  let batches: Generator<PreparedRow[], void> | null = null;
   return {
     async open() {
       const { sheet, info } = await openSheet(file);
-      rows = sheet.rows;
-      header = info.header;
+      batches = preparedBatches(sheet.rows, info.header, () => existing, batchSize);
       return info;
     },
     start(ids) {
       existing = new Set(ids);
     },
     async next() {
-      if (!header || at >= rows.length) return null;
-      const end = batchEnd(at, batchSize);
-      const batch = prepareRows(rows.slice(at, end), header, existing);
-      at = end;
-      return batch;
+      return batches?.next().value ?? null;
     },
     cpuSeconds: () => null,
     async close() {},

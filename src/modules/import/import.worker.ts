@@ -1,5 +1,5 @@
 import { parentPort } from 'node:worker_threads';
-import { batchEnd, openSheet, prepareRows, threadCpuSeconds } from './import.prepare.js';
+import { openSheet, type PreparedRow, preparedBatches, threadCpuSeconds } from './import.prepare.js';
 import { ImportFileError } from './import.read.js';
 
 // The import's preparation thread (see import.source.ts): reads the file, then prepares batches of rows,
@@ -14,26 +14,23 @@ const port = parentPort;
 if (!port) throw new Error('import.worker.ts runs as a worker thread');
 
 let opened: Awaited<ReturnType<typeof openSheet>> | null = null;
+let batches: Generator<PreparedRow[], void> | null = null;
 let batchSize = 500;
 let credit = 0;
-let at = 0;
 let existing = new Set<string>();
-let started = false;
 let ended = false;
 
 function pump() {
-  if (!opened || !started) return;
-  const rows = opened.sheet.rows;
-  while (credit > 0 && at < rows.length) {
-    const end = batchEnd(at, batchSize);
-    const batch = prepareRows(rows.slice(at, end), opened.info.header, existing);
-    at = end;
+  if (!batches || ended) return;
+  while (credit > 0) {
+    const next = batches.next();
+    if (next.done) {
+      ended = true;
+      port?.postMessage({ type: 'end', cpuSeconds: threadCpuSeconds() });
+      return;
+    }
     credit--;
-    port?.postMessage({ type: 'batch', rows: batch });
-  }
-  if (at >= rows.length && !ended) {
-    ended = true;
-    port?.postMessage({ type: 'end', cpuSeconds: threadCpuSeconds() });
+    port?.postMessage({ type: 'batch', rows: next.value });
   }
 }
 
@@ -51,7 +48,7 @@ port.on('message', (m: ToWorker) => {
     } else if (m.type === 'start') {
       existing = new Set(m.existing);
       credit = m.ahead;
-      started = true;
+      if (opened) batches = preparedBatches(opened.sheet.rows, opened.info.header, () => existing, batchSize);
       pump();
     } else if (m.type === 'more') {
       credit++;
