@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { escapeText } from '../../platform/html/dom.js';
 import { sanitizeBody } from '../../platform/html/sanitize.js';
 import { decodeRows, readSheet, type Sheet, type SheetRow } from './import.read.js';
 import { type Field, type HeaderMap, type ImportRow, importRow, mapHeader, rowInput } from './import.schema.js';
@@ -34,23 +35,23 @@ export type PreparedRow =
       column: string;
     };
 
-const escapeHtml = (s: string) =>
-  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-
 // HTML when it holds a tag that bodies are made of; a stray "<x>" in plain text stays text.
 const looksLikeHtml = (s: string) =>
   /<\/?(?:p|div|br|span|h[1-6]|table|thead|tbody|tr|td|th|ul|ol|li|strong|b|em|i|u|a|img|font|section|article|blockquote|pre|hr)\b[^<>]*>/i.test(
     s,
   );
 
-/** Body cell → HTML: HTML as it is (sanitized on import), plain text one paragraph per line. */
+/**
+ * Body cell → HTML: HTML as it is (sanitized on import), plain text one paragraph per line, written as the
+ * sanitizer writes it, so that such a body is already in its stored form (isCanonicalBody) and not parsed again.
+ */
 export function bodyToHtml(body: string): string {
   if (looksLikeHtml(body)) return body;
   return body
     .split(/\r\n|\r|\n/)
     .map((l) => l.replace(/^[\s\u3000]+|[\s\u3000]+$/g, ''))
     .filter(Boolean)
-    .map((l) => `<p>${escapeHtml(l)}</p>`)
+    .map((l) => `<p>${escapeText(l)}</p>`)
     .join('');
 }
 

@@ -5,6 +5,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import ExcelJS from 'exceljs';
+import { isCanonicalBody } from '../../platform/html/canonical.js';
+import { sanitizeBodyFully } from '../../platform/html/sanitize.js';
 import { createTestApp, type TestApp, TestClient } from '../../testing/app.js';
 import { testEngines } from '../../testing/db.js';
 import { importPublishedMany } from '../publishing/publishing.service.js';
@@ -160,6 +162,13 @@ describe('reading import files', () => {
   test('a plain-text body becomes paragraphs, escaped; HTML is kept for the sanitizer', () => {
     assert.equal(bodyToHtml('　　第一段 <x>\n\n第二段'), '<p>第一段 &lt;x&gt;</p><p>第二段</p>');
     assert.equal(bodyToHtml('<p>已是 <b>HTML</b></p>'), '<p>已是 <b>HTML</b></p>');
+  });
+
+  test('a plain-text body is written in its stored form, so sanitizing it needs no second parse', () => {
+    const html = bodyToHtml('关于“五公开”的 "说明" & <附件>\r\n\u3000\u3000第二段 a > b');
+    assert.equal(html, '<p>关于“五公开”的 "说明" &amp; &lt;附件&gt;</p><p>第二段 a &gt; b</p>');
+    assert.ok(isCanonicalBody(html));
+    assert.equal(sanitizeBodyFully(html), html);
   });
 });
 

@@ -4,6 +4,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema.js';
 import { createTestApp, insertStaff, signedInClient, type TestApp } from '../../testing/app.js';
 import { testEngines } from '../../testing/db.js';
+import { rng } from '../../testing/random.js';
 import { insertOrganization, requestRow } from '../../testing/requests.js';
 import { OUTCOME_GROUPS, OUTCOMES } from './outcomes.js';
 import {
@@ -19,16 +20,6 @@ import {
 
 // A generated stretch of requests (deterministic pseudo-random, mulberry32) from mid-2023 to mid-2026 over
 // two organizations, with reviews and lawsuits, checked against counts taken directly from the generator.
-
-function rng(seed: number) {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Generated {
   org: 'a' | 'b';

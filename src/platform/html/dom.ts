@@ -264,6 +264,9 @@ const NAMED: Record<string, string> = {
   shy: '\u00ad',
 };
 
+/** Text content as the sanitizer writes it: &, < and > escaped, quotes as they are. */
+export const escapeText = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
 /** Decodes numeric and common named character references; unknown names are left as written. */
 export function decodeEntities(s: string): string {
   return s.replace(/&(#[xX][0-9a-fA-F]{1,6}|#[0-9]{1,7}|[a-zA-Z][a-zA-Z0-9]{1,31});?/g, (m, ref: string) => {

@@ -2,6 +2,7 @@ import {
   decodeEntities,
   type ElementNode,
   el,
+  escapeText,
   type HtmlNode,
   parseHtml,
   parseStyle,
@@ -48,8 +49,6 @@ function bodyOf(nodes: HtmlNode[]): HtmlNode[] {
   };
   return find(nodes, 0)?.children ?? nodes;
 }
-
-const escapeText = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 function cleanText(data: string): string {
   // Word wraps long lines in its HTML source; between two Chinese characters that newline would show as

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { z } from 'zod';
+import { rng } from '../../testing/random.js';
 import {
   CREDIT_CODE_ALPHABET,
   creditCodeCheckChar,
@@ -40,16 +41,7 @@ function referenceOrgCheck(body8: string): string {
   return c === 10 ? 'X' : c === 11 ? '0' : String(c);
 }
 
-// A small deterministic generator (mulberry32) so the examples are the same on every run.
-function rng(seed: number) {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// Generated examples (src/testing/random.ts: the same on every run).
 const REGIONS = ['350102', '350203', '350206', '110101', '310104', '440305', '510107', '650102'];
 function makeResidentId(r: () => number): string {
   const region = REGIONS[Math.floor(r() * REGIONS.length)];

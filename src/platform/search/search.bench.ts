@@ -25,6 +25,7 @@ import { sql } from 'kysely';
 import pg from 'pg';
 import { type Db, type Engine, openDb } from '../../db/database.js';
 import { migrateToLatest } from '../../db/migrate.js';
+import { rng } from '../../testing/random.js';
 import { type LawParagraph, lawParagraphs, lawsCorpusPath } from './corpus.js';
 import { countDocuments, indexDocuments, MAX_CANDIDATES, type SearchDocInput } from './search.repository.js';
 import { search } from './search.service.js';
@@ -43,18 +44,7 @@ const ENGINES = (process.env.SEARCH_BENCH_ENGINES ?? (PG_ADMIN ? 'sqlite,postgre
   .map((s) => s.trim())
   .filter((s): s is Engine => s === 'sqlite' || s === 'postgres');
 
-// Deterministic pseudo-random numbers (mulberry32), so every run indexes and asks the same things.
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
+// Deterministic pseudo-random numbers (rng, mulberry32), so every run indexes and asks the same things.
 const TITLE_FORMS = [(s: string) => s, (s: string) => `关于印发${s}的通知`, (s: string) => `关于公布${s}的公告`];
 
 /** N documents: a law's article as the title, PARAS consecutive corpus paragraphs (varied per round) as the body. */
