@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { createTestDb, type TestDb, testEngines } from '../testing/db.js';
-import { insertRows } from './bulk.js';
+import { bulkConnection, insertRows } from './bulk.js';
 
 for (const engine of testEngines()) {
   describe(`insertRows (${engine})`, () => {
@@ -88,6 +88,40 @@ for (const engine of testEngines()) {
       );
       const n = await db.kysely.selectFrom('index_sequences').select('key').where('key', '=', 'dup-1').execute();
       assert.equal(n.length, 0);
+    });
+
+    test('bulkConnection: statement journals in memory while it is open, a failing statement still undoes only itself', async () => {
+      const tempStore = () => db.sqlite?.pragma('temp_store', { simple: true });
+      const was = tempStore();
+      const bulk = bulkConnection(db);
+      try {
+        if (engine === 'sqlite') assert.equal(tempStore(), 2, 'temp_store = MEMORY');
+        if (engine === 'sqlite')
+          await bulk.db.kysely.transaction().execute(async (trx) => {
+            await insertRows(trx, engine, 'index_sequences', ['key', 'next_value'], [['stmt-1', 1]]);
+            await assert.rejects(
+              insertRows(
+                trx,
+                engine,
+                'index_sequences',
+                ['key', 'next_value'],
+                [
+                  ['stmt-2', 1],
+                  ['stmt-1', 2], // the statement fails on its second row, after writing the first
+                ],
+              ),
+            );
+          });
+        else await insertRows(bulk.db.kysely, engine, 'index_sequences', ['key', 'next_value'], [['stmt-1', 1]]);
+      } finally {
+        await bulk.close();
+      }
+      assert.equal(tempStore(), was, 'restored when closed');
+      const keys = await db.kysely.selectFrom('index_sequences').select('key').where('key', 'like', 'stmt-%').execute();
+      assert.deepEqual(
+        keys.map((k) => k.key),
+        ['stmt-1'],
+      );
     });
 
     test('no rows, no statement', async () => {

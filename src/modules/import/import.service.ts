@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Kysely } from 'kysely';
-import { withStatementCache } from '../../db/bulk.js';
+import { bulkConnection } from '../../db/bulk.js';
 import { type CheckpointStats, walCheckpointer } from '../../db/checkpoint.js';
 import type { Db } from '../../db/database.js';
 import type { Database } from '../../db/schema.js';
@@ -338,7 +338,7 @@ export async function importDocuments(deps: Deps, actor: Actor, o: ImportOptions
   let queued = 0;
   let prepareThreadCpuSeconds: number | null = null;
   let prepareWaitSeconds = 0;
-  const fast = o.dryRun ? null : withStatementCache(deps.db);
+  const fast = o.dryRun ? null : bulkConnection(deps.db);
   // SQLite: the pages the batches log are copied into the database file by a checkpoint thread, about every
   // 4,000 rows (a page that several batches wrote in between is copied once).
   const checkpointer = o.dryRun
@@ -459,7 +459,7 @@ export async function importDocuments(deps: Deps, actor: Actor, o: ImportOptions
   let indexed = 0;
   if (!o.dryRun && o.indexNow && queued) {
     const t0 = performance.now();
-    const fast = withStatementCache(deps.db);
+    const fast = bulkConnection(deps.db);
     try {
       const toIndex = await queueLength(deps.db.kysely);
       o.onIndexProgress?.(0, toIndex);
