@@ -33,13 +33,13 @@ describe('WAL checkpoint thread', () => {
   test('copies the batches into the database on its own thread, keeps the log short, then hands checkpoints back', async () => {
     const handle = db.sqlite as SQLite.Database;
     assert.equal(handle.pragma('wal_autocheckpoint', { simple: true }), 1000);
-    const ck = walCheckpointer(db, { limitPages: 200 });
+    const ck = walCheckpointer(db, { limitPages: 200, everyRows: 400 });
     assert.ok(ck, 'a checkpointer for a WAL database on disk');
     assert.equal(handle.pragma('wal_autocheckpoint', { simple: true }), 0, "the writer's own checkpoints are off");
     let largest = 0;
     for (let k = 0; k < 40; k++) {
       await writeBatch(k);
-      await ck.committed();
+      await ck.committed(50);
       largest = Math.max(largest, walPages());
     }
     const stats = await ck.finish();

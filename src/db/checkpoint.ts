@@ -6,7 +6,7 @@ import type { Db } from './database.js';
 // logged back into the database file and syncs it. For an import into a large database that is as much work
 // as the inserts, done again and again for the same index pages, on the writer's own time. Here the writer's
 // automatic checkpoint is off for the run and a thread with its own connection (checkpoint.worker.mjs) runs
-// a PASSIVE checkpoint every few commits: a page written by several batches in between is copied once, and
+// a PASSIVE checkpoint every few thousand rows: a page written by several batches in between is copied once, and
 // the copying happens on the other core while the writer goes on. Readers and a server writing at the same
 // time notice nothing: a passive checkpoint waits for nobody and blocks nobody.
 //
@@ -25,10 +25,10 @@ export interface CheckpointStats {
 
 export interface Checkpointer {
   /**
-   * Call after each commit of the bulk writer. `soon`: the run is near its end, so checkpoint after every
-   * commit from now on, leaving little for the last one to copy.
+   * Call after each commit of the bulk writer, with the rows it wrote. `soon`: the run is near its end, so
+   * checkpoint after every commit from now on, leaving little for the last one to copy.
    */
-  committed(soon?: boolean): Promise<void>;
+  committed(rows: number, soon?: boolean): Promise<void>;
   /** Checkpoints what is left, stops the thread and gives the connection its own checkpoints back. */
   finish(): Promise<CheckpointStats>;
 }
@@ -45,8 +45,8 @@ type Reply =
 export function walCheckpointer(
   db: Db,
   opts: {
-    /** A checkpoint after every this many commits (default 8). */
-    everyCommits?: number;
+    /** A checkpoint once the commits since the last one wrote this many rows (default 4,000). */
+    everyRows?: number;
     /** The log length at which the writer waits for it to be copied and starts it over (default 128k pages). */
     limitPages?: number;
   } = {},
@@ -55,7 +55,7 @@ export function walCheckpointer(
   if (!handle || handle.memory) return null;
   if (String(handle.pragma('journal_mode', { simple: true })).toLowerCase() !== 'wal') return null;
   const limit = opts.limitPages ?? 131_072; // 512 MB of 4 KB pages
-  const every = opts.everyCommits ?? 8;
+  const every = opts.everyRows ?? 4_000;
   let worker: Worker;
   try {
     // Plain JavaScript: no TypeScript loader in this thread (execArgv), which halves its start.
@@ -116,7 +116,7 @@ export function walCheckpointer(
     });
   };
   let running: Promise<void> | null = null;
-  let commits = 0;
+  let rowsSince = 0;
   const start = () => {
     const p = request('checkpoint').finally(() => {
       if (running === p) running = null;
@@ -126,14 +126,14 @@ export function walCheckpointer(
   };
 
   return {
-    async committed(soon = false) {
+    async committed(rows, soon = false) {
       if (dead) return;
       // Let the thread's replies in: a writer that only awaits its own statements never yields to them.
       await new Promise((resolve) => setImmediate(resolve));
-      commits++;
+      rowsSince += rows;
       if (logPages < limit) {
-        if (!running && (commits >= every || soon)) {
-          commits = 0;
+        if (!running && (rowsSince >= every || soon)) {
+          rowsSince = 0;
           void start();
         }
         return;
@@ -144,7 +144,7 @@ export function walCheckpointer(
       if (running) await running;
       await start();
       logPages = 0;
-      commits = 0;
+      rowsSince = 0;
       stats.waitedMs += performance.now() - t;
     },
     async finish() {

@@ -55,11 +55,12 @@ export function bodyToHtml(body: string): string {
     .join('');
 }
 
-// The first batch is small so that writing starts soon; the others are as large as asked.
+// The first batch is small so that writing starts soon; each next one twice as large up to the size asked,
+// so that the writer is never left waiting for a large batch while it has little to do.
 const FIRST_BATCH = 200;
 
 /**
- * The rows in prepared batches, in order: the first small, so writing starts soon, the others `batchSize`.
+ * The rows in prepared batches, in order: 200 rows, then twice as many each time up to `batchSize`.
  * `existing` is read as each batch is prepared (the source ids known to be in the database by then).
  */
 export function* preparedBatches(
@@ -69,10 +70,12 @@ export function* preparedBatches(
   batchSize: number,
 ): Generator<PreparedRow[], void> {
   let at = 0;
+  let size = Math.min(batchSize, FIRST_BATCH);
   while (at < rows.length) {
-    const end = at + (at === 0 ? Math.min(batchSize, FIRST_BATCH) : batchSize);
+    const end = at + size;
     yield prepareRows(rows.slice(at, end), header, existing());
     at = end;
+    size = Math.min(batchSize, size * 2);
   }
 }
 

@@ -341,9 +341,7 @@ export async function importDocuments(deps: Deps, actor: Actor, o: ImportOptions
   const fast = o.dryRun ? null : bulkConnection(deps.db);
   // SQLite: the pages the batches log are copied into the database file by a checkpoint thread, about every
   // 4,000 rows (a page that several batches wrote in between is copied once).
-  const checkpointer = o.dryRun
-    ? null
-    : walCheckpointer(deps.db, { everyCommits: Math.max(1, Math.round(CHECKPOINT_ROWS / batchSize)) });
+  const checkpointer = o.dryRun ? null : walCheckpointer(deps.db, { everyRows: CHECKPOINT_ROWS });
   let checkpoints: CheckpointStats | null = null;
   try {
     const w0 = performance.now();
@@ -415,7 +413,7 @@ export async function importDocuments(deps: Deps, actor: Actor, o: ImportOptions
         try {
           const r = await fast!.db.kysely.transaction().execute((trx) => importBatch(trx, todo));
           r.after();
-          await checkpointer?.committed(total - done - rows.length < CHECKPOINT_ROWS);
+          await checkpointer?.committed(todo.length, total - done - rows.length < CHECKPOINT_ROWS);
           for (const x of r.results) {
             if (x.created) {
               created++;
@@ -437,7 +435,7 @@ export async function importDocuments(deps: Deps, actor: Actor, o: ImportOptions
               errors.push(...errorsOf(p.line, e));
             }
           }
-          await checkpointer?.committed(total - done - rows.length < CHECKPOINT_ROWS);
+          await checkpointer?.committed(todo.length, total - done - rows.length < CHECKPOINT_ROWS);
         }
       }
       done += rows.length;

@@ -15,7 +15,7 @@ import { seedDemo } from '../seed/demo.js';
 import { csvSheet, csvTextSheet, decodeRows, decodeText, parseCsv } from './import.read.js';
 import { mapHeader, parseDateCell } from './import.schema.js';
 import { bodyToHtml, formatRowError, ImportFileError, importDocuments, summaryLine } from './import.service.js';
-import { threadRowSource } from './import.source.js';
+import { inlineRowSource, threadRowSource } from './import.source.js';
 
 const actor = { userId: null, name: 'cli:test', ip: 'localhost' };
 
@@ -162,6 +162,33 @@ describe('reading import files', () => {
   test('a plain-text body becomes paragraphs, escaped; HTML is kept for the sanitizer', () => {
     assert.equal(bodyToHtml('　　第一段 <x>\n\n第二段'), '<p>第一段 &lt;x&gt;</p><p>第二段</p>');
     assert.equal(bodyToHtml('<p>已是 <b>HTML</b></p>'), '<p>已是 <b>HTML</b></p>');
+  });
+
+  test('batches start small and double up to the size asked, so the writer starts at once and is never starved', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gongkai-batches-'));
+    try {
+      const file = path.join(dir, 'rows.csv');
+      const rows = Array.from({ length: 1_700 }, (_, i) => `B-${i},policies,第${i}条,2021-02-01,正文`);
+      fs.writeFileSync(file, ['来源编号,栏目,标题,生成日期,正文', ...rows].join('\n'));
+      const source = inlineRowSource(file, 500);
+      await source.open();
+      source.start([]);
+      const sizes: number[] = [];
+      const lines: number[] = [];
+      for (let b = await source.next(); b; b = await source.next()) {
+        sizes.push(b.length);
+        lines.push(...b.map((r) => r.line));
+      }
+      await source.close();
+      assert.deepEqual(sizes, [200, 400, 500, 500, 100]);
+      assert.deepEqual(
+        lines,
+        Array.from({ length: 1_700 }, (_, i) => i + 2),
+        'every row once, in order',
+      );
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test('a plain-text body is written in its stored form, so sanitizing it needs no second parse', () => {
