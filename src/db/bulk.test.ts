@@ -90,12 +90,14 @@ for (const engine of testEngines()) {
       assert.equal(n.length, 0);
     });
 
-    test('bulkConnection: statement journals in memory while it is open, a failing statement still undoes only itself', async () => {
+    test('bulkConnection: statement journals in memory and a smaller page cache while it is open, a failing statement still undoes only itself', async () => {
       const tempStore = () => db.sqlite?.pragma('temp_store', { simple: true });
-      const was = tempStore();
+      const cacheSize = () => db.sqlite?.pragma('cache_size', { simple: true });
+      const was = [tempStore(), cacheSize()];
       const bulk = bulkConnection(db);
       try {
         if (engine === 'sqlite') assert.equal(tempStore(), 2, 'temp_store = MEMORY');
+        if (engine === 'sqlite') assert.equal(cacheSize(), -64 * 1024, 'a 64 MB page cache');
         if (engine === 'sqlite')
           await bulk.db.kysely.transaction().execute(async (trx) => {
             await insertRows(trx, engine, 'index_sequences', ['key', 'next_value'], [['stmt-1', 1]]);
@@ -116,7 +118,7 @@ for (const engine of testEngines()) {
       } finally {
         await bulk.close();
       }
-      assert.equal(tempStore(), was, 'restored when closed');
+      assert.deepEqual([tempStore(), cacheSize()], was, 'restored when closed');
       const keys = await db.kysely.selectFrom('index_sequences').select('key').where('key', 'like', 'stmt-%').execute();
       assert.deepEqual(
         keys.map((k) => k.key),

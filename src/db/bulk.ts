@@ -72,20 +72,30 @@ export async function insertRows<T extends keyof Database & string>(
   return out;
 }
 
+const BULK_CACHE_KB = 64 * 1024;
+
 /**
- * A Kysely over the same SQLite connection, set up for bulk writes until closed: it keeps its prepared
- * statements (the import runs the same dozen statements for every row, and preparing each one anew costs
- * more than running it), and it keeps statement journals in memory. A multi-row insert into a table with
- * unique indexes inside a transaction records the old content of every page it touches, so that it can
- * undo itself alone; SQLite writes that record to a temporary file once it passes 64 KB, two system calls
- * per page, about 3 pages an imported item. Closing it restores the connection's temp_store and leaves the
- * connection open. PostgreSQL: the database as it is.
+ * A Kysely over the same SQLite connection, set up for bulk writes until closed:
+ * - it keeps its prepared statements: the import runs the same dozen statements for every row, and
+ *   preparing each one anew costs more than running it;
+ * - statement journals stay in memory: a multi-row insert into a table with unique indexes inside a
+ *   transaction records the old content of every page it touches, so that it can undo itself alone, and
+ *   SQLite writes that record to a temporary file once it passes 64 KB, two system calls a page, about 3
+ *   pages an imported item;
+ * - the page cache is 64 MB instead of the server's 256 MB. A bulk write touches new pages all the time
+ *   (each item's row, and index pages across the whole database); while the cache is below its limit every
+ *   one of them is a fresh allocation of fresh memory, which cost the import of 20,000 items into a million
+ *   more than re-reading the few pages that a smaller cache lets go (1.2–1.35× the items per second, in
+ *   alternating runs).
+ * Closing it restores the connection's settings and leaves it open. PostgreSQL: the database as it is.
  */
 export function bulkConnection(db: Db): { db: Db; close: () => Promise<void> } {
   const handle = db.sqlite;
   if (!handle) return { db, close: async () => {} };
   const tempStore = Number(handle.pragma('temp_store', { simple: true }));
+  const cacheSize = Number(handle.pragma('cache_size', { simple: true }));
   handle.pragma('temp_store = MEMORY');
+  handle.pragma(`cache_size = -${BULK_CACHE_KB}`);
   const cache = new Map<string, SqliteStatement>();
   const kysely = new Kysely<Database>({
     dialect: new SqliteDialect({
@@ -107,7 +117,9 @@ export function bulkConnection(db: Db): { db: Db; close: () => Promise<void> } {
     db: { ...db, kysely, close: () => db.close() },
     close: async () => {
       await kysely.destroy();
-      if (handle.open) handle.pragma(`temp_store = ${tempStore}`);
+      if (!handle.open) return;
+      handle.pragma(`temp_store = ${tempStore}`);
+      handle.pragma(`cache_size = ${cacheSize}`);
     },
   };
 }
