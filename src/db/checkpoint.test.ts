@@ -44,6 +44,8 @@ describe('WAL checkpoint thread', () => {
     }
     const stats = await ck.finish();
     assert.ok(stats.checkpoints >= 2, `checkpoints ran (${stats.checkpoints})`);
+    if (process.platform !== 'win32')
+      assert.ok(stats.syncs >= 1, `the thread synced the database file after its checkpoints (${stats.syncs})`);
     // 40 batches log about 40 × 50 × 1.6 pages; with the limit at 200 pages the log starts over again and
     // again instead of holding all of them.
     assert.ok(largest < 1500, `the log stayed short (${Math.round(largest)} pages at most)`);
@@ -57,6 +59,32 @@ describe('WAL checkpoint thread', () => {
     } finally {
       other.close();
     }
+  });
+
+  test('the descriptor it syncs the database file with is opened once for the process, not once a run', async () => {
+    // Closing a descriptor would drop SQLite's locks on the file, so the thread keeps one; runs must not add more.
+    const descriptors = () =>
+      fs.readdirSync('/proc/self/fd').filter((fd) => {
+        try {
+          return fs.readlinkSync(`/proc/self/fd/${fd}`) === fs.realpathSync(file);
+        } catch {
+          return false;
+        }
+      }).length;
+    if (process.platform !== 'linux') return;
+    const run = async () => {
+      const ck = walCheckpointer(db, { everyRows: 50 });
+      for (let k = 0; k < 3; k++) {
+        await writeBatch(100 + k);
+        await ck?.committed(50);
+      }
+      return ck?.finish();
+    };
+    await run();
+    const after1 = descriptors();
+    await run();
+    await run();
+    assert.equal(descriptors(), after1);
   });
 
   test('nothing to do for an in-memory database or PostgreSQL', async () => {

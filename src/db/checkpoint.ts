@@ -17,8 +17,10 @@ import type { Db } from './database.js';
 export interface CheckpointStats {
   /** Checkpoints run by the thread. */
   checkpoints: number;
-  /** Time the thread spent checkpointing. */
+  /** Time the thread spent checkpointing (its syncs of the database file included). */
   checkpointMs: number;
+  /** Checkpoints after which the thread synced the database file itself (see checkpoint.worker.mjs). */
+  syncs: number;
   /** Time the writer waited for it (the last checkpoint included). */
   waitedMs: number;
 }
@@ -34,7 +36,7 @@ export interface Checkpointer {
 }
 
 type Reply =
-  | { type: 'checkpointed'; id: number; ms: number; log: number; checkpointed: number; busy: number }
+  | { type: 'checkpointed'; id: number; ms: number; log: number; checkpointed: number; busy: number; synced: boolean }
   | { type: 'error'; id: number; message: string };
 
 /**
@@ -97,7 +99,7 @@ export function walCheckpointer(
   worker.on('error', die);
   worker.on('exit', () => die(new Error('checkpoint thread exited')));
 
-  const stats: CheckpointStats = { checkpoints: 0, checkpointMs: 0, waitedMs: 0 };
+  const stats: CheckpointStats = { checkpoints: 0, checkpointMs: 0, syncs: 0, waitedMs: 0 };
   let logPages = 0;
   const request = (type: 'checkpoint' | 'finish'): Promise<void> => {
     if (dead) return Promise.resolve();
@@ -112,6 +114,7 @@ export function walCheckpointer(
       }
       stats.checkpoints++;
       stats.checkpointMs += r.ms;
+      if (r.synced) stats.syncs++;
       logPages = r.log;
     });
   };
