@@ -1,4 +1,5 @@
 import { type LawParagraph, lawParagraphs, lawsCorpusPath } from '../src/platform/search/corpus.js';
+import { rng } from '../src/testing/random.js';
 
 // Realistic Chinese government items for the 1,000,000-item benchmark database (bench/seed.ts) and the import
 // benchmark's CSV (bench/items.ts). Titles come from law titles and article headings, bodies from several
@@ -12,18 +13,6 @@ export interface TextSource {
   /** 'laws corpus (N paragraphs)' or 'built-in phrases'. */
   label: string;
   paragraphs: LawParagraph[];
-}
-
-/** Deterministic pseudo-random numbers (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const TOPICS = [

@@ -28,6 +28,7 @@ import { sql } from 'kysely';
 import pg from 'pg';
 import type { Db } from '../src/db/database.js';
 import { GENRES } from '../src/modules/publishing/publishing.schema.js';
+import { rng } from '../src/testing/random.js';
 import { generateItem, loadTextSource, type Target, type TextSource } from './corpus-items.js';
 import {
   type CachedResult,
@@ -97,18 +98,6 @@ const children = new Set<ChildProcess>();
 process.on('SIGINT', () => {
   void Promise.all([...children].map((c) => stopChild(c))).then(() => process.exit(130));
 });
-
-// Deterministic pseudo-random numbers for sampling (mulberry32).
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function pctl(sorted: number[], p: number): number {
   if (!sorted.length) return Number.NaN;
