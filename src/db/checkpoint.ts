@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import type { Db } from './database.js';
 
@@ -35,6 +36,28 @@ export interface Checkpointer {
   finish(): Promise<CheckpointStats>;
 }
 
+// One read-only descriptor per database file, opened on first use and kept for the life of the process, with
+// which the checkpoint thread syncs the file after its checkpoints (see checkpoint.worker.mjs). It is never
+// closed: closing any descriptor of a file drops every POSIX lock the process holds on it, SQLite's included.
+const syncDescriptors = new Map<string, { fd: number; ino: number }>();
+
+function syncDescriptor(file: string): number | null {
+  if (process.platform === 'win32') return null; // an open descriptor would keep the file from being deleted
+  try {
+    const real = fs.realpathSync(file);
+    const ino = fs.statSync(real).ino;
+    let d = syncDescriptors.get(real);
+    // A file put in the place of the old one (a restore) gets a descriptor of its own.
+    if (!d || d.ino !== ino) {
+      d = { fd: fs.openSync(real, 'r'), ino };
+      syncDescriptors.set(real, d);
+    }
+    return d.fd;
+  } catch {
+    return null;
+  }
+}
+
 type Reply =
   | { type: 'checkpointed'; id: number; ms: number; log: number; checkpointed: number; busy: number; synced: boolean }
   | { type: 'error'; id: number; message: string };
@@ -62,7 +85,7 @@ export function walCheckpointer(
   try {
     // Plain JavaScript: no TypeScript loader in this thread (execArgv), which halves its start.
     worker = new Worker(new URL('./checkpoint.worker.mjs', import.meta.url), {
-      workerData: { file: handle.name },
+      workerData: { file: handle.name, syncFd: syncDescriptor(handle.name) },
       execArgv: [],
     });
   } catch {

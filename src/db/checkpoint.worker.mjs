@@ -15,30 +15,9 @@ db.pragma('cache_size = -2048');
 // running beside a busy writer never does (the writer has committed more by the time it ends). All the pages
 // copied during a run would then reach the disk in the one sync of the last checkpoint, which the writer
 // waits for (half a second at 20,000 items). So after each checkpoint that copied pages this thread syncs the
-// file itself, while the writer goes on (after a checkpoint that did end in SQLite's sync there is nothing
-// left to write). The descriptor is opened once per file for the
-// life of the process and never closed: closing any descriptor of a file drops every POSIX lock the process
-// holds on it, SQLite's included.
-const fd = process.platform === 'win32' ? null : syncDescriptor(workerData.file);
-
-function syncDescriptor(file) {
-  const key = Symbol.for('gongkai.checkpoint.sync-descriptors');
-  globalThis[key] ??= new Map();
-  const open = globalThis[key];
-  try {
-    const real = fs.realpathSync(file);
-    const ino = fs.statSync(real).ino;
-    let d = open.get(real);
-    // A file put in the place of the old one (a restore) gets a descriptor of its own.
-    if (!d || d.ino !== ino) {
-      d = { fd: fs.openSync(real, 'r'), ino };
-      open.set(real, d);
-    }
-    return d.fd;
-  } catch {
-    return null;
-  }
-}
+// file itself, while the writer goes on, through the descriptor the main thread keeps for the file
+// (`syncFd`, see checkpoint.ts); after a checkpoint that did end in SQLite's own sync nothing is left to write.
+const fd = typeof workerData.syncFd === 'number' ? workerData.syncFd : null;
 
 parentPort.on('message', (m) => {
   try {
