@@ -184,6 +184,7 @@ describe('isCanonicalBody (the sanitizer shortcut)', () => {
       '<table><thead><tr><th>项目</th><th>金额</th></tr></thead><tbody><tr><td>预算</td><td></td></tr></tbody></table>',
       '<blockquote><p>引文</p></blockquote><hr /><p>\u3000\u3000正文</p>',
       '纯文本',
+      `${'<ul><li>'.repeat(20)}文${'</li></ul>'.repeat(20)}`,
     ])
       assert.ok(isCanonicalBody(html), html);
   });
@@ -226,8 +227,24 @@ describe('isCanonicalBody (the sanitizer shortcut)', () => {
       '<p>x <!-- y --></p>',
       '<script>alert(1)</script>',
       '<p>\ud800</p>',
+      // nested deeper than the cleanup's parser keeps
+      `${'<blockquote>'.repeat(100)}文${'</blockquote>'.repeat(100)}`,
+      `${'<ul><li>'.repeat(50)}文${'</li></ul>'.repeat(50)}`,
     ])
       assert.ok(!isCanonicalBody(html), html);
+  });
+
+  test('nesting at every depth up to past the parser’s limit: taken only where the full path keeps it', () => {
+    for (let n = 1; n <= 120; n++) {
+      for (const html of [
+        `${'<blockquote>'.repeat(n)}文${'</blockquote>'.repeat(n)}`,
+        `${'<ul><li>'.repeat(n)}文${'</li></ul>'.repeat(n)}`,
+        `<table>${'<tr><td><table>'.repeat(n)}<tr><td>文</td></tr>${'</table></td></tr>'.repeat(n)}</table>`,
+      ]) {
+        if (isCanonicalBody(html)) assert.equal(sanitizeBodyFully(html), html, `depth ${n}: ${html.slice(0, 40)}`);
+        assert.equal(sanitizeBody(html), sanitizeBodyFully(html));
+      }
+    }
   });
 
   test('the Word and WPS fixtures, once sanitized, are taken as they are or left to the full path', () => {

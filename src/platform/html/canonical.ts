@@ -60,6 +60,8 @@ const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[
 // Text the cleanup counts as nothing when it decides whether a paragraph or a bold run is empty.
 const NOT_BLANK = /[^\s\u00a0\u3000]/;
 
+const MAX_NESTING = 64;
+
 interface Open {
   name: string;
   kind: Kind | 'root';
@@ -138,6 +140,8 @@ export function isCanonicalBody(html: string): boolean {
     }
     // A paragraph in a table cell may be the cell's only content, which the cleanup unwraps.
     if (tag === 'p' && (top.name === 'td' || top.name === 'th')) return false;
+    // The cleanup's parser flattens elements nested 100 deep; far from that is far enough.
+    if (stack.length > MAX_NESTING) return false;
     stack.push({ name: tag, kind, solid: false, last: '', children: 0 });
   }
   return stack.length === 1;
