@@ -52,7 +52,7 @@ const TEXTS = [
 
 // Structure: which children each element normally has (the generator mostly follows this, sometimes not).
 const CHILDREN: Record<string, string[]> = {
-  '': ['p', 'p', 'p', 'h2', 'h3', 'ul', 'ol', 'table', 'blockquote', 'hr', '#text', 'strong'],
+  '': ['p', 'p', 'p', 'h2', 'h3', 'h5', 'ul', 'ol', 'table', 'blockquote', 'hr', '#text', 'strong', 'em', 'br'],
   p: ['#text', '#text', '#text', 'strong', 'em', 'u', 's', 'sub', 'sup', 'br'],
   h2: ['#text', 'strong', 'em'],
   h3: ['#text', 'em'],
@@ -67,15 +67,15 @@ const CHILDREN: Record<string, string[]> = {
   sup: ['#text'],
   ul: ['li'],
   ol: ['li'],
-  li: ['#text', '#text', 'strong', 'ul', 'p', 'br', 'hr', 'table'],
-  blockquote: ['p', '#text', 'ul', 'h4'],
+  li: ['#text', '#text', 'strong', 'ul', 'ol', 'p', 'br', 'hr', 'table', 'h3', 'blockquote', 'sub'],
+  blockquote: ['p', '#text', 'ul', 'h4', 'blockquote', 'table', 'hr', 'u'],
   table: ['thead', 'tbody', 'tfoot', 'tr'],
   thead: ['tr'],
   tbody: ['tr'],
   tfoot: ['tr'],
   tr: ['td', 'th'],
-  td: ['#text', '#text', 'strong', 'br', 'ul', 'p', 'table'],
-  th: ['#text', 'em'],
+  td: ['#text', '#text', 'strong', 'br', 'ul', 'p', 'table', 'blockquote', 'h4', 'hr', 's'],
+  th: ['#text', 'em', 'br', 'ol'],
 };
 // Elements the shortcut must never take: renamed (b, i, h1), unwrapped (span, font, div…), dropped (script…)
 // or rewritten (a, img, ol with attributes).
@@ -116,7 +116,7 @@ function generator(seed: number) {
     let name = pick(CHILDREN[parent] ?? ['#text']);
     if (!strict && maybe(0.08)) name = pick(FOREIGN);
     if (!strict && maybe(0.05)) name = pick(Object.keys(CHILDREN).filter(Boolean));
-    if (depth > 5 && name !== '#text' && !['tr', 'td', 'th', 'li'].includes(name)) name = '#text';
+    if (depth > 7 && name !== '#text' && !['tr', 'td', 'th', 'li'].includes(name)) name = '#text';
     if (name === '#text') {
       let t = '';
       const n = 1 + Math.floor(r() * 3);
@@ -147,7 +147,8 @@ function generator(seed: number) {
 
 describe('isCanonicalBody (the sanitizer shortcut)', () => {
   test('sanitizeBody gives the full path’s result on 6,000 generated bodies, and the shortcut takes many', () => {
-    const next = generator(20261126);
+    // CANONICAL_SEED=n tries other bodies (the default keeps the run the same everywhere).
+    const next = generator(Number(process.env.CANONICAL_SEED ?? 20261126));
     let accepted = 0;
     let acceptedWithStructure = 0;
     let unchanged = 0;
@@ -171,7 +172,7 @@ describe('isCanonicalBody (the sanitizer shortcut)', () => {
       accepted > 0.75 * unchanged,
       `shortcut taken for ${accepted} of the ${unchanged} the full path leaves as they are`,
     );
-    assert.ok(acceptedWithStructure > 200, `of them with lists, tables or quotes: ${acceptedWithStructure}`);
+    assert.ok(acceptedWithStructure > 100, `of them with lists, tables or quotes: ${acceptedWithStructure}`);
   });
 
   test('ordinary bodies are taken as they are', () => {
