@@ -18,9 +18,9 @@ import type { Db } from './database.js';
 export interface CheckpointStats {
   /** Checkpoints run by the thread. */
   checkpoints: number;
-  /** Time the thread spent checkpointing (its syncs of the database file included). */
+  /** Time the thread spent checkpointing. */
   checkpointMs: number;
-  /** Checkpoints after which the thread synced the database file itself (see checkpoint.worker.mjs). */
+  /** Checkpoints after which the thread started a sync of the database file itself (see checkpoint.worker.mjs). */
   syncs: number;
   /** Time the writer waited for it (the last checkpoint included). */
   waitedMs: number;

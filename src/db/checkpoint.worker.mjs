@@ -14,25 +14,34 @@ db.pragma('cache_size = -2048');
 // SQLite syncs the database file only after a checkpoint that copied the whole log, which a checkpoint
 // running beside a busy writer never does (the writer has committed more by the time it ends). All the pages
 // copied during a run would then reach the disk in the one sync of the last checkpoint, which the writer
-// waits for (half a second at 20,000 items). So after each checkpoint that copied pages this thread syncs the
-// file itself, while the writer goes on, through the descriptor the main thread keeps for the file
-// (`syncFd`, see checkpoint.ts); after a checkpoint that did end in SQLite's own sync nothing is left to write.
+// waits for (half a second at 20,000 items). So after each checkpoint that copied pages this thread starts a
+// sync of the file through the descriptor the main thread keeps for it (`syncFd`, see checkpoint.ts), on
+// libuv's pool, one at a time: the reply goes out at once, so the writer learns the log's length without
+// waiting for the disk, and the next checkpoint can copy while the sync writes. After a checkpoint that did
+// end in SQLite's own sync there is nothing left to write.
 const fd = typeof workerData.syncFd === 'number' ? workerData.syncFd : null;
+let syncing = null;
 
-parentPort.on('message', (m) => {
+function startSync() {
+  if (fd === null || syncing) return false;
+  syncing = new Promise((resolve) => {
+    // A failed sync is only an earlier start of what SQLite's own sync does at the end.
+    fs.fdatasync(fd, () => {
+      syncing = null;
+      resolve();
+    });
+  });
+  return true;
+}
+
+parentPort.on('message', async (m) => {
   try {
     if (m.type === 'checkpoint' || m.type === 'finish') {
       const t = performance.now();
+      // The last checkpoint ends in SQLite's own sync; one of ours still running goes first.
+      if (m.type === 'finish' && syncing) await syncing;
       const [r] = db.pragma('wal_checkpoint(PASSIVE)');
-      let synced = false;
-      if (m.type === 'checkpoint' && fd !== null && r.checkpointed > 0) {
-        try {
-          fs.fdatasyncSync(fd);
-          synced = true;
-        } catch {
-          // Only an earlier start of what SQLite's own sync does at the end.
-        }
-      }
+      const synced = m.type === 'checkpoint' && r.checkpointed > 0 && startSync();
       parentPort.postMessage({
         type: 'checkpointed',
         id: m.id,
