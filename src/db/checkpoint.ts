@@ -28,10 +28,11 @@ export interface CheckpointStats {
 
 export interface Checkpointer {
   /**
-   * Call after each commit of the bulk writer, with the rows it wrote. `soon`: the run is near its end, so
-   * checkpoint after every commit from now on, leaving little for the last one to copy.
+   * Call after each commit of the bulk writer, with the rows it wrote and, if known, the rows still to come.
+   * Once fewer than a checkpoint's worth are left, it checkpoints after every commit, leaving little for the
+   * last one to copy.
    */
-  committed(rows: number, soon?: boolean): Promise<void>;
+  committed(rows: number, rowsLeft?: number): Promise<void>;
   /** Checkpoints what is left, stops the thread and gives the connection its own checkpoints back. */
   finish(): Promise<CheckpointStats>;
 }
@@ -152,13 +153,13 @@ export function walCheckpointer(
   };
 
   return {
-    async committed(rows, soon = false) {
+    async committed(rows, rowsLeft = Number.POSITIVE_INFINITY) {
       if (dead) return;
       // Let the thread's replies in: a writer that only awaits its own statements never yields to them.
       await new Promise((resolve) => setImmediate(resolve));
       rowsSince += rows;
       if (logPages < limit) {
-        if (!running && (rowsSince >= every || soon)) {
+        if (!running && (rowsSince >= every || rowsLeft < every)) {
           rowsSince = 0;
           void start();
         }

@@ -33,7 +33,6 @@ export { bodyToHtml } from './import.prepare.js';
 export { ImportFileError } from './import.read.js';
 
 export const DEFAULT_BATCH = 500;
-const CHECKPOINT_ROWS = 4_000;
 
 export interface RowError {
   /** Row number as Excel shows it (header = 1). */
@@ -341,7 +340,7 @@ export async function importDocuments(deps: Deps, actor: Actor, o: ImportOptions
   const fast = o.dryRun ? null : bulkConnection(deps.db);
   // SQLite: the pages the batches log are copied into the database file by a checkpoint thread, about every
   // 4,000 rows (a page that several batches wrote in between is copied once).
-  const checkpointer = o.dryRun ? null : walCheckpointer(deps.db, { everyRows: CHECKPOINT_ROWS });
+  const checkpointer = o.dryRun ? null : walCheckpointer(deps.db);
   let checkpoints: CheckpointStats | null = null;
   try {
     const w0 = performance.now();
@@ -413,7 +412,7 @@ export async function importDocuments(deps: Deps, actor: Actor, o: ImportOptions
         try {
           const r = await fast!.db.kysely.transaction().execute((trx) => importBatch(trx, todo));
           r.after();
-          await checkpointer?.committed(todo.length, total - done - rows.length < CHECKPOINT_ROWS);
+          await checkpointer?.committed(todo.length, total - done - rows.length);
           for (const x of r.results) {
             if (x.created) {
               created++;
@@ -435,7 +434,7 @@ export async function importDocuments(deps: Deps, actor: Actor, o: ImportOptions
               errors.push(...errorsOf(p.line, e));
             }
           }
-          await checkpointer?.committed(todo.length, total - done - rows.length < CHECKPOINT_ROWS);
+          await checkpointer?.committed(todo.length, total - done - rows.length);
         }
       }
       done += rows.length;
