@@ -40,15 +40,15 @@ const ELEMENTS: Record<string, Kind> = {
   tr: 'row',
 };
 
-// The one parent each structural element may have (list items in lists, rows in tables…).
-const PARENT: Record<string, (parent: string, kind: Kind) => boolean> = {
-  li: (_p, k) => k === 'list',
-  tr: (_p, k) => k === 'table' || k === 'section',
-  td: (_p, k) => k === 'row',
-  th: (_p, k) => k === 'row',
-  thead: (_p, k) => k === 'table',
-  tbody: (_p, k) => k === 'table',
-  tfoot: (_p, k) => k === 'table',
+// The kinds of parent each structural element may have (list items in lists, rows in tables…).
+const PARENT: Record<string, readonly Kind[]> = {
+  li: ['list'],
+  tr: ['table', 'section'],
+  td: ['row'],
+  th: ['row'],
+  thead: ['table'],
+  tbody: ['table'],
+  tfoot: ['table'],
 };
 
 // Characters a pass would change or drop: controls (line breaks included: the cleanup joins lines between
@@ -124,15 +124,13 @@ export function isCanonicalBody(html: string): boolean {
     }
     const kind = ELEMENTS[tag];
     if (!kind) return false;
-    const parentOk = PARENT[tag];
-    if (
-      parentOk
-        ? !parentOk(top.name, top.kind as Kind)
-        : kind === 'inline'
-          ? !holdsText(top.kind)
-          : !holdsBlocks(top.kind)
-    )
-      return false;
+    const parents = PARENT[tag];
+    const placed = parents
+      ? top.kind !== 'root' && parents.includes(top.kind)
+      : kind === 'inline'
+        ? holdsText(top.kind)
+        : holdsBlocks(top.kind);
+    if (!placed) return false;
     if (kind === 'inline') {
       // <strong>a</strong><strong>b</strong> is merged and <strong> inside <strong> unwrapped by the cleanup.
       if (top.last === tag) return false;
