@@ -26,8 +26,11 @@ const requireAll = /^(1|true|yes)$/i.test(process.env.GONGKAI_TEST_REQUIRE_ALL ?
 const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
 const color = Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
 const stageTimeoutMs = Number(process.env.GONGKAI_TEST_STAGE_TIMEOUT_S || 40 * 60) * 1000;
-// Off by default: on Node 20 --test-timeout also bounds each whole file, not only each test.
+// On Node 20 --test-timeout bounds each whole file, not only each test. The runner waits for each test file's
+// process to exit (no --test-force-exit: it can drop the last results a file prints, nodejs/node#64833), so
+// a file that leaves a pool, server or timer open fails after this long instead of holding the run.
 const testTimeoutMs = Number(process.env.GONGKAI_TEST_TIMEOUT_S || 0) * 1000;
+const unitTestTimeoutMs = testTimeoutMs > 0 ? testTimeoutMs : 600_000;
 // A browser journey that waits on something that never comes (a page.evaluate has no timeout of its own) fails
 // after this long instead of holding the run until CI kills it.
 const e2eTestTimeoutMs = testTimeoutMs > 0 ? testTimeoutMs : 900_000;
@@ -59,7 +62,7 @@ environment:
   GONGKAI_TEST_REQUIRE_ALL=1   a missing PostgreSQL or Chromium fails the run (CI sets it)
   GONGKAI_TEST_PG_URL=...      use this PostgreSQL server instead of starting a throwaway cluster
   CHROMIUM_PATH=...            Chromium to use (default /usr/bin/chromium)
-  GONGKAI_TEST_TIMEOUT_S       per-test timeout (default none; on Node 20 it also bounds each file)
+  GONGKAI_TEST_TIMEOUT_S       per-test timeout (default 600 unit, 900 e2e; on Node 20 it also bounds each file)
   GONGKAI_TEST_STAGE_TIMEOUT_S per-stage timeout (default 2400)
 `);
 }
@@ -602,14 +605,12 @@ async function main() {
   else delete baseEnv.GONGKAI_TEST_PG_URL;
   if (color) baseEnv.FORCE_COLOR = '1';
   const reporter = process.stdout.isTTY ? ['--test-reporter=spec'] : ['--test-reporter=tap'];
-  const runnerArgs = (concurrency, timeoutMs = testTimeoutMs) => [
+  const runnerArgs = (concurrency, timeoutMs) => [
     '--import',
     'tsx',
     '--test',
     `--test-concurrency=${concurrency}`,
     ...(timeoutMs > 0 ? [`--test-timeout=${timeoutMs}`] : []),
-    // A file that leaves a pool or server open would otherwise keep the runner waiting forever.
-    '--test-force-exit',
     ...reporter,
     ...opts.runnerArgs,
   ];
@@ -618,7 +619,10 @@ async function main() {
   if (runUnit && !interrupted) {
     const engines = pgUrl ? 'SQLite + PostgreSQL' : 'SQLite only';
     say(`unit: ${unitFiles.length} file(s), engines: ${engines}`);
-    const r = await run(process.execPath, [...runnerArgs(2), ...unitFiles], { env: baseEnv, parse: true });
+    const r = await run(process.execPath, [...runnerArgs(2, unitTestTimeoutMs), ...unitFiles], {
+      env: baseEnv,
+      parse: true,
+    });
     const ok = r.code === 0 && !r.timedOut;
     record(
       'unit',
