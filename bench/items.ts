@@ -1,6 +1,8 @@
 // `npm run bench:items`: item pages, search and import against the benchmark database of `npm run bench:seed`.
 //
-//   (a) import throughput: a fresh CSV of BENCH_IMPORT_ROWS generated rows through `gongkai import documents`
+//   (a) import throughput: a fresh CSV of BENCH_IMPORT_ROWS generated rows through `gongkai import documents`,
+//       BENCH_IMPORT_RUNS times (each run's items removed again before the next); the figure is the median run,
+//       as the page figures are the median round; the first run, on whatever the OS page cache holds, is shown too
 //   (b) one item page from gongkai's page cache against bench/raw-server.mjs sending the same bytes
 //       (the method and helpers of `npm run bench`, bench/measure.ts)
 //   (c) uncached item pages: BENCH_DISTINCT different items, one request each, one at a time
@@ -10,7 +12,7 @@
 // Results go to their own block of docs/benchmarks.md (bench/items-report.ts).
 //
 //   BENCH_DATA_DIR=/tmp/gongkai-bench-items   the seeded SQLite DATA_DIR
-//   BENCH_IMPORT_ROWS=20000  BENCH_PG_IMPORT_ROWS=5000  BENCH_DISTINCT=2000  BENCH_QUERIES=200
+//   BENCH_IMPORT_ROWS=20000  BENCH_PG_IMPORT_ROWS=5000  BENCH_IMPORT_RUNS=3  BENCH_DISTINCT=2000  BENCH_QUERIES=200
 //   BENCH_SEARCH_WARMUP=200  search queries of the same mix (other paths) sent first; their latency is the cold figure
 //   BENCH_CONNECTIONS=32  BENCH_WARMUP=3  BENCH_DURATION=8  BENCH_ROUNDS=3
 //   BENCH_PG_ITEMS=100000   BENCH_PG_DB=gk_bench_items
@@ -79,6 +81,7 @@ const settings = {
   dataDir: path.resolve(process.env.BENCH_DATA_DIR || DEFAULT_BENCH_DATA_DIR),
   importRows: intEnv('BENCH_IMPORT_ROWS', 20_000),
   pgImportRows: intEnv('BENCH_PG_IMPORT_ROWS', 5_000),
+  importRuns: Math.max(1, intEnv('BENCH_IMPORT_RUNS', 3)),
   distinct: intEnv('BENCH_DISTINCT', 2_000),
   queries: intEnv('BENCH_QUERIES', 200),
   searchWarmup: intEnv('BENCH_SEARCH_WARMUP', 200),
@@ -506,13 +509,29 @@ export async function removeImported(db: Db, organizationId: number, prefix: str
   console.log(`  removed the ${ids.length} imported items again (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
 }
 
+/** settings.importRuns imports of `rows` fresh rows, one after another, each removed again before the next. */
+async function importRuns(
+  engine: 'sqlite' | 'postgres',
+  db: Db,
+  env: NodeJS.ProcessEnv,
+  rows: number,
+  tmp: string,
+): Promise<ImportResult[]> {
+  const out: ImportResult[] = [];
+  for (let run = 1; run <= settings.importRuns; run++) {
+    if (settings.importRuns > 1) console.log(`  run ${run} of ${settings.importRuns}`);
+    out.push({ ...(await importRun(engine, db, env, rows, tmp)), run });
+  }
+  return out;
+}
+
 async function importRun(
   engine: 'sqlite' | 'postgres',
   db: Db,
   env: NodeJS.ProcessEnv,
   rows: number,
   tmp: string,
-): Promise<ImportResult> {
+): Promise<Omit<ImportResult, 'run'>> {
   const tree = await db.kysely
     .selectFrom('organizations')
     .select(['id', 'code'])
@@ -684,7 +703,7 @@ async function main() {
     if (only.has('import') && settings.importRows > 0) {
       console.log(`\n(a) import throughput on sqlite: ${settings.importRows} rows`);
       const env = { ...process.env, DATA_DIR: settings.dataDir, DATABASE_URL: '', LOG_LEVEL: 'warn' };
-      run.imports.push(await importRun('sqlite', sqliteDeps.db, env, settings.importRows, tmp));
+      run.imports.push(...(await importRuns('sqlite', sqliteDeps.db, env, settings.importRows, tmp)));
     }
     await sqliteDeps.db.close();
 
@@ -711,7 +730,7 @@ async function main() {
         if (only.has('import') && settings.pgImportRows > 0) {
           console.log(`\n(a) import throughput on postgres: ${settings.pgImportRows} rows`);
           const env = { ...process.env, DATA_DIR: pgDir, DATABASE_URL: url, LOG_LEVEL: 'warn' };
-          run.imports.push(await importRun('postgres', pgDeps.db, env, settings.pgImportRows, tmp));
+          run.imports.push(...(await importRuns('postgres', pgDeps.db, env, settings.pgImportRows, tmp)));
         }
         await sql`vacuum analyze items`.execute(pgDeps.db.kysely);
       } finally {
