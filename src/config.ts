@@ -36,6 +36,7 @@ const envSchema = z.object({
     .positive()
     .default(1024 * 1024),
   ATTACHMENT_MAX_MB: z.coerce.number().positive().max(2048).default(50),
+  IMPORT_MAX_MB: z.coerce.number().positive().max(16384).default(256),
   SITE_NAME: z.string().min(1).default('湖里区人民政府'),
   SITE_ICP: z.string().default('闽ICP备00000000号'),
   SITE_PSB: z.string().default('闽公网安备 35020602000000号'),
@@ -65,6 +66,8 @@ export interface Config {
   trustProxy: boolean;
   bodyLimitBytes: number;
   attachmentMaxBytes: number;
+  /** Largest import file (IMPORT_MAX_MB): it is held in memory while it is imported. */
+  importMaxBytes: number;
   site: { name: string; icp: string; psb: string };
   adminPassword?: string;
   jobs: boolean;
@@ -105,6 +108,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: e.TRUST_PROXY,
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     attachmentMaxBytes: Math.round(e.ATTACHMENT_MAX_MB * 1024 * 1024),
+    importMaxBytes: Math.round(e.IMPORT_MAX_MB * 1024 * 1024),
     site: { name: e.SITE_NAME, icp: e.SITE_ICP, psb: e.SITE_PSB },
     adminPassword: e.GONGKAI_ADMIN_PASSWORD,
     jobs: e.JOBS,

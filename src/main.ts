@@ -187,7 +187,7 @@ program
     ) => {
       // The preparation thread starts, and reads the file, while the database is opened and checked.
       const { threadRowSource } = await import('./modules/import/import.source.js');
-      const source = threadRowSource(file, Number(o.batch) || 500);
+      const source = threadRowSource(file, Number(o.batch) || 500, { maxBytes: config().importMaxBytes });
       try {
         await withDeps(async (deps) => {
           const { importDocuments, ImportFileError, formatRowError, summaryLine } = await import(

@@ -80,8 +80,8 @@ export function* preparedBatches(
 }
 
 /** Reads the file and maps its header; throws ImportFileError when it is not a usable table. */
-export async function openSheet(file: string): Promise<{ sheet: Sheet; info: SheetInfo }> {
-  const sheet = await readSheet(file);
+export async function openSheet(file: string, maxBytes?: number): Promise<{ sheet: Sheet; info: SheetInfo }> {
+  const sheet = await readSheet(file, maxBytes);
   const header = mapHeader(sheet.header);
   const at = header.positions.source_id;
   // Only this cell of each row is decoded now; the rest when the row's batch is prepared.

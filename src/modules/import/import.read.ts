@@ -376,13 +376,28 @@ async function xlsxSheet(file: string): Promise<Sheet> {
   return fromRecords('xlsx', `工作表「${ws.name}」`, records);
 }
 
-/** Reads the table of an import file (.csv, .txt or .xlsx); throws ImportFileError when it cannot. */
-export async function readSheet(file: string): Promise<Sheet> {
+/** The default of IMPORT_MAX_MB (src/config.ts), for callers that pass no limit. */
+export const DEFAULT_IMPORT_MAX_BYTES = 256 * 1024 * 1024;
+
+const mb = (bytes: number) => (bytes / (1024 * 1024)).toFixed(bytes < 10 * 1024 * 1024 ? 1 : 0);
+
+/**
+ * Reads the table of an import file (.csv, .txt or .xlsx); throws ImportFileError when it cannot, or when
+ * the file is larger than `maxBytes`: the whole file is held in memory while it is imported (an XLSX many
+ * times over), so a larger one is refused before it is read, with the way out in the message.
+ */
+export async function readSheet(file: string, maxBytes = DEFAULT_IMPORT_MAX_BYTES): Promise<Sheet> {
   const ext = path.extname(file).toLowerCase();
   let bytes: Uint8Array;
   try {
+    const st = await fs.stat(file);
+    if (st.isFile() && st.size > maxBytes)
+      throw new ImportFileError(
+        `文件过大（${mb(st.size)} MB），超过导入上限 ${mb(maxBytes)} MB。请把文件按行拆成几个较小的文件分别导入（每个文件都保留表头；已导入的行再次导入时会跳过），或由管理员调高 IMPORT_MAX_MB。`,
+      );
     bytes = await fs.readFile(file);
   } catch (e) {
+    if (e instanceof ImportFileError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
     throw new ImportFileError(
       code === 'ENOENT'

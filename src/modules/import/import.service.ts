@@ -324,7 +324,9 @@ export async function importDocuments(deps: Deps, actor: Actor, o: ImportOptions
 
   // The preparation thread reads and checks the rows (and sanitizes bodies) while this thread writes; the
   // directory is read while the thread starts.
-  const source = o.source ?? (o.inline ? inlineRowSource(o.file, batchSize) : threadRowSource(o.file, batchSize));
+  const limit = { maxBytes: deps.config.importMaxBytes };
+  const source =
+    o.source ?? (o.inline ? inlineRowSource(o.file, batchSize, limit) : threadRowSource(o.file, batchSize, limit));
   const directory = directoryOf(deps, org.id);
   directory.catch(() => {});
   const errors: RowError[] = [];

@@ -23,12 +23,17 @@ export interface RowSource {
 // that a large file is not held twice in memory.
 const AHEAD = 2;
 
-export function inlineRowSource(file: string, batchSize: number): RowSource {
+export interface SourceOptions {
+  /** Largest file read (IMPORT_MAX_MB); default DEFAULT_IMPORT_MAX_BYTES. */
+  maxBytes?: number;
+}
+
+export function inlineRowSource(file: string, batchSize: number, opts: SourceOptions = {}): RowSource {
   let existing = new Set<string>();
   let batches: Generator<PreparedRow[], void> | null = null;
   return {
     async open() {
-      const { sheet, info } = await openSheet(file);
+      const { sheet, info } = await openSheet(file, opts.maxBytes);
       batches = preparedBatches(sheet.rows, info.header, () => existing, batchSize);
       return info;
     },
@@ -53,14 +58,16 @@ type FromWorker =
 export function threadRowSource(
   file: string,
   batchSize: number,
-  // A JavaScript entry that registers tsx in the thread, then loads import.worker.ts.
-  entry: URL = new URL('./import.worker.mjs', import.meta.url),
+  opts: SourceOptions & {
+    /** A JavaScript entry that registers tsx in the thread, then loads import.worker.ts. */
+    entry?: URL;
+  } = {},
 ): RowSource {
   let worker: Worker;
   try {
-    worker = new Worker(entry);
+    worker = new Worker(opts.entry ?? new URL('./import.worker.mjs', import.meta.url));
   } catch {
-    return inlineRowSource(file, batchSize);
+    return inlineRowSource(file, batchSize, opts);
   }
   const inbox: FromWorker[] = [];
   let waiting: ((m: FromWorker) => void) | null = null;
@@ -93,7 +100,7 @@ export function threadRowSource(
   };
   let ended = false;
   let cpu: number | null = null;
-  worker.postMessage({ type: 'open', file, batchSize });
+  worker.postMessage({ type: 'open', file, batchSize, maxBytes: opts.maxBytes });
   // A thread that fails before it has read the file (it could not load its modules) hands the whole run to
   // the inline source; once rows have been handed over, a failure ends the run instead.
   let inline: RowSource | null = null;
@@ -102,7 +109,7 @@ export function threadRowSource(
       const m = await receive();
       if (m.type === 'error' && !m.fileError) {
         await worker.terminate();
-        inline = inlineRowSource(file, batchSize);
+        inline = inlineRowSource(file, batchSize, opts);
         return inline.open();
       }
       if (m.type === 'error') fail(m);

@@ -513,7 +513,7 @@ for (const engine of testEngines()) {
       const r = await importDocuments(t.deps, actor, {
         file,
         organization: 'wenti',
-        source: threadRowSource(file, 500, broken),
+        source: threadRowSource(file, 500, { entry: broken }),
       });
       assert.equal(r.created, 1);
       assert.deepEqual(r.errors, []);
@@ -524,6 +524,47 @@ for (const engine of testEngines()) {
         .where('source_ref', '=', 'FB-1')
         .executeTakeFirstOrThrow();
       assert.equal(item.body_html, '<p>正文</p>');
+    });
+
+    test('a file larger than IMPORT_MAX_MB is refused before it is read, on either source, and nothing is written', async () => {
+      const rows = [HEADER];
+      for (let i = 1; i <= 20; i++)
+        rows.push(`BIG-${i},policies,一个太大的文件的第 ${i} 行,,2021-03-01,,,,,,<p>正文</p>,,`);
+      const file = csv('big.csv', rows.join('\n'));
+      const size = fs.statSync(file).size;
+      const saved = t.deps.config.importMaxBytes;
+      const count = async () =>
+        Number(
+          (
+            await t.db.kysely
+              .selectFrom('items')
+              .select((eb) => eb.fn.countAll<number>().as('n'))
+              .where('source_ref', 'like', 'BIG-%')
+              .executeTakeFirstOrThrow()
+          ).n,
+        );
+      try {
+        t.deps.config.importMaxBytes = size - 1;
+        for (const inline of [false, true]) {
+          await assert.rejects(
+            importDocuments(t.deps, actor, { file, organization: 'wenti', inline }),
+            (e: Error) =>
+              e instanceof ImportFileError &&
+              /^文件过大（[\d.]+ MB），超过导入上限 [\d.]+ MB。请把文件按行拆成几个较小的文件分别导入/.test(
+                e.message,
+              ) &&
+              /IMPORT_MAX_MB/.test(e.message),
+            inline ? 'inline source' : 'preparation thread',
+          );
+        }
+        assert.equal(await count(), 0);
+        t.deps.config.importMaxBytes = size; // a file of exactly the limit is read
+        const r = await importDocuments(t.deps, actor, { file, organization: 'wenti' });
+        assert.equal(r.created, 20);
+        assert.equal(await count(), 20);
+      } finally {
+        t.deps.config.importMaxBytes = saved;
+      }
     });
 
     test('an index number another item already uses is a bad row, not a failed batch', async () => {
@@ -661,9 +702,9 @@ for (const engine of testEngines()) {
 
 describe('gongkai import documents (the command)', () => {
   let dir: string;
-  const run = (args: string[]) => {
+  const run = (args: string[], env: Record<string, string> = {}) => {
     const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/main.ts', ...args], {
-      env: { ...process.env, DATA_DIR: path.join(dir, 'data'), DATABASE_URL: '', LOG_LEVEL: 'warn' },
+      env: { ...process.env, DATA_DIR: path.join(dir, 'data'), DATABASE_URL: '', LOG_LEVEL: 'warn', ...env },
       encoding: 'utf8',
     });
     return { code: r.status, out: r.stdout, err: r.stderr };
@@ -702,5 +743,12 @@ describe('gongkai import documents (the command)', () => {
     const noOrg = run(['import', 'documents', file, '--org', 'nosuch']);
     assert.equal(noOrg.code, 1);
     assert.match(noOrg.err, /机构「nosuch」不存在/);
+
+    const tooBig = run(['import', 'documents', file, '--org', 'wenti'], { IMPORT_MAX_MB: '0.0001' });
+    assert.equal(tooBig.code, 1);
+    assert.match(tooBig.err, /无法导入 .*a\.csv：文件过大（0\.0 MB），超过导入上限 0\.0 MB/);
+    const badLimit = run(['import', 'documents', file, '--org', 'wenti'], { IMPORT_MAX_MB: 'lots' });
+    assert.equal(badLimit.code, 2);
+    assert.match(badLimit.err, /IMPORT_MAX_MB/);
   });
 });

@@ -6,7 +6,7 @@ import { ImportFileError } from './import.read.js';
 // staying at most `ahead` batches in front of the main thread, which asks for one more as it takes one.
 
 type ToWorker =
-  | { type: 'open'; file: string; batchSize: number }
+  | { type: 'open'; file: string; batchSize: number; maxBytes?: number }
   | { type: 'start'; existing: string[]; ahead: number }
   | { type: 'more' };
 
@@ -38,7 +38,7 @@ port.on('message', (m: ToWorker) => {
   try {
     if (m.type === 'open') {
       batchSize = m.batchSize;
-      openSheet(m.file).then(
+      openSheet(m.file, m.maxBytes).then(
         (o) => {
           opened = o;
           port.postMessage({ type: 'opened', info: o.info });
