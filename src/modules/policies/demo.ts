@@ -255,7 +255,7 @@ export async function seedDemoPolicies(deps: Deps, actor: Actor = systemActor): 
       created_at: ts,
       updated_at: ts,
     });
-    await irepo.setPolicies(k, tid, [policyId]);
+    await irepo.setPolicies(k, tid, [policyId], ts);
   }
   // Statuses as of today, recorded without notifying anyone (the documents were published long ago).
   for (const id of ids.values())

@@ -25,7 +25,19 @@ export function find(db: Kysely<Database>, id: number) {
   return db.selectFrom('interpretations').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
-export async function setPolicies(db: Kysely<Database>, interpretationId: number, policyIds: number[]) {
+/**
+ * Sets the policies an interpretation explains. A policy that loses it counts as changed at `at` (its
+ * public detail lists its interpretations, and GET /api/v1/policies/{id} takes its Last-Modified from the
+ * policy row; one that gains it moves with the interpretation's own updated_at).
+ */
+export async function setPolicies(db: Kysely<Database>, interpretationId: number, policyIds: number[], at: string) {
+  const before = await db
+    .selectFrom('interpretation_policies')
+    .select('policy_id')
+    .where('interpretation_id', '=', interpretationId)
+    .execute();
+  const left = before.map((r) => r.policy_id).filter((id) => !policyIds.includes(id));
+  if (left.length) await db.updateTable('policies').set({ updated_at: at }).where('id', 'in', left).execute();
   await db.deleteFrom('interpretation_policies').where('interpretation_id', '=', interpretationId).execute();
   if (policyIds.length)
     await db

@@ -96,6 +96,7 @@ export async function saveInterpretation(deps: Deps, p: Principal, actor: Actor,
       trx,
       id,
       policies.map((x) => x.id),
+      ts,
     );
     await recordAudit(
       trx,
@@ -178,7 +179,7 @@ export async function draftInterpretation(
           created_at: ts,
           updated_at: ts,
         });
-        await repo.setPolicies(trx, id, [policy.id]);
+        await repo.setPolicies(trx, id, [policy.id], ts);
         await recordAudit(
           trx,
           deps.db.engine,

@@ -317,5 +317,40 @@ for (const engine of testEngines()) {
       assert.equal(gone.headers.get('last-modified'), 'Wed, 02 Dec 2026 05:00:00 GMT');
       assert.notEqual(gone.headers.get('etag'), etag3);
     });
+
+    test('GET /policies/{id}: an interpretation moved to another policy leaves the list, and Last-Modified moves with it', async () => {
+      const people = desk.people;
+      t.setNow(new Date('2026-12-03T02:00:00Z'));
+      const interp = await desk.draftItem({ title: '《湖里区冬季文化惠民临时措施》问答' });
+      await isvc.saveInterpretation(t.deps, people.drafter.p, people.drafter.actor, interp, {
+        form: 'text',
+        policy_ids: String(p.policyId),
+      });
+      await desk.publishDraft(interp);
+      const listed = await getPolicy();
+      assert.deepEqual(
+        ((await listed.json()) as { interpretations: { document_id: number }[] }).interpretations.map(
+          (x) => x.document_id,
+        ),
+        [interp],
+      );
+      const etag = listed.headers.get('etag')!;
+      const lastModified = listed.headers.get('last-modified')!;
+      assert.equal(lastModified, 'Thu, 03 Dec 2026 02:00:00 GMT');
+
+      // A revision of the interpretation names another policy instead: p no longer lists it.
+      t.setNow(new Date('2026-12-03T03:00:00Z'));
+      await pub.startRevision(t.deps, people.drafter.p, people.drafter.actor, interp);
+      await isvc.saveInterpretation(t.deps, people.drafter.p, people.drafter.actor, interp, {
+        form: 'text',
+        policy_ids: String(b.policyId),
+      });
+      const moved = await getPolicy({ 'if-modified-since': lastModified });
+      assert.equal(moved.status, 200, 'a client holding the previous answer is told it changed');
+      assert.deepEqual(((await moved.json()) as { interpretations: unknown[] }).interpretations, []);
+      assert.equal(moved.headers.get('last-modified'), 'Thu, 03 Dec 2026 03:00:00 GMT');
+      assert.notEqual(moved.headers.get('etag'), etag);
+      assert.equal((await getPolicy({ 'if-modified-since': moved.headers.get('last-modified')! })).status, 304);
+    });
   });
 }
