@@ -111,7 +111,7 @@ export function apiV1Routes(deps: Deps): Hono<AppEnv> {
       tags: ['公开信息'],
       query: searchQuery,
       responses: { 200: { description: '检索结果', schema: searchResultSchema } },
-      conditional: true,
+      conditional: 'etag',
     },
     async ({ query }) => ({ body: await svc.searchView(deps, query) }),
   );
@@ -180,7 +180,7 @@ export function apiV1Routes(deps: Deps): Hono<AppEnv> {
       summary: 'OpenAPI 3.1 文档',
       tags: ['文档'],
       responses: { 200: { description: '本文档', schema: openApiSchema } },
-      conditional: true,
+      conditional: 'etag',
     },
     async () => {
       const ops = apiOperations();

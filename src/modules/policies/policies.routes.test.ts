@@ -198,6 +198,65 @@ for (const engine of testEngines()) {
       assert.equal(bad.status, 422);
     });
 
+    test('the policy list, interpretation and statistics APIs answer conditional GETs by ETag, documented so', async () => {
+      const paths = [
+        '/api/v1/policies?organization=wenti',
+        `/api/v1/interpretations?policy=${a.policyId}`,
+        '/api/v1/statistics/policies?year=2026&organization=wenti',
+      ];
+      const etags: string[] = [];
+      for (const path of paths) {
+        const first = await client.get(path);
+        assert.equal(first.status, 200, path);
+        const etag = first.headers.get('etag');
+        assert.match(etag ?? '', /^W\/".+"$/, path);
+        assert.equal(first.headers.get('last-modified'), null, `${path}: no one time of last change to tell`);
+        assert.equal(first.headers.get('cache-control'), 'public, no-cache');
+        const again = await client.request(path, { headers: { 'if-none-match': etag! } });
+        assert.equal(again.status, 304, path);
+        assert.equal(again.headers.get('etag'), etag);
+        assert.equal(await again.text(), '');
+        const since = await client.request(path, { headers: { 'if-modified-since': 'Wed, 01 Jan 2100 00:00:00 GMT' } });
+        assert.equal(since.status, 200, `${path}: If-Modified-Since is not honoured without Last-Modified`);
+        etags.push(etag!);
+      }
+      // A new document and an interpretation of a: the lists change, and so do their tags (the statistics count
+      // only 规章 and 行政规范性文件, which need the whole 三同步 to publish; the tag is made the same way).
+      t.setNow(new Date('2026-11-26T02:00:00Z'));
+      await desk.publish(
+        { title: '湖里区公共文化服务补助办法' },
+        { date_signed: '2026-11-25', date_effective: '2026-11-26' },
+      );
+      const more = await desk.draftItem({ title: '《湖里区文化产业扶持办法》一图读懂' });
+      await isvc.saveInterpretation(t.deps, desk.people.drafter.p, desk.people.drafter.actor, more, {
+        form: 'text',
+        policy_ids: String(a.policyId),
+      });
+      await desk.publishDraft(more);
+      for (const [i, path] of paths.slice(0, 2).entries()) {
+        const changed = await client.request(path, { headers: { 'if-none-match': etags[i] } });
+        assert.equal(changed.status, 200, `${path} after a change`);
+        assert.notEqual(changed.headers.get('etag'), etags[i]);
+      }
+
+      const openapi = await (await client.get('/api/v1/openapi.json')).json();
+      for (const path of [
+        '/api/v1/policies',
+        '/api/v1/interpretations',
+        '/api/v1/statistics/policies',
+        '/api/v1/search',
+      ]) {
+        const op = openapi.paths[path].get;
+        for (const status of ['200', '304'])
+          assert.deepEqual(Object.keys(op.responses[status].headers ?? {}), ['ETag'], `${path} ${status}`);
+        assert.deepEqual(
+          op.parameters.filter((x: { in: string }) => x.in === 'header').map((x: { name: string }) => x.name),
+          ['If-None-Match'],
+          path,
+        );
+      }
+    });
+
     test('the console form normalizes the 文号 and re-renders errors with a summary', async () => {
       const u = await insertStaff(t, 'pol_form_drafter', [{ role: 'drafter', organizationId: desk.orgId }]);
       const c = await signedInClient(t, u);

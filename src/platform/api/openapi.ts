@@ -123,14 +123,15 @@ const CACHE_HEADERS = {
 
 function operation(c: Components, op: ApiOperationSpec): Json {
   const responses: Json = {};
+  const cacheHeaders = op.conditional === 'etag' ? { ETag: CACHE_HEADERS.ETag } : CACHE_HEADERS;
   for (const [status, r] of Object.entries(op.responses)) {
     responses[status] = {
       description: r.description,
-      ...(op.conditional ? { headers: CACHE_HEADERS } : {}),
+      ...(op.conditional ? { headers: cacheHeaders } : {}),
       ...(r.schema ? { content: { 'application/json': { schema: c.convert(r.schema, 'output') } } } : {}),
     };
   }
-  if (op.conditional) responses['304'] = { description: '未修改（条件请求命中）', headers: CACHE_HEADERS };
+  if (op.conditional) responses['304'] = { description: '未修改（条件请求命中）', headers: cacheHeaders };
   for (const s of errorStatuses(op)) {
     responses[String(s)] = {
       description: ERROR_TEXT[s] ?? '错误',
@@ -139,10 +140,9 @@ function operation(c: Components, op: ApiOperationSpec): Json {
   }
   const params = parameters(c, op);
   if (op.conditional) {
-    params.push(
-      { name: 'If-None-Match', in: 'header', required: false, schema: { type: 'string' } },
-      { name: 'If-Modified-Since', in: 'header', required: false, schema: { type: 'string' } },
-    );
+    params.push({ name: 'If-None-Match', in: 'header', required: false, schema: { type: 'string' } });
+    if (op.conditional !== 'etag')
+      params.push({ name: 'If-Modified-Since', in: 'header', required: false, schema: { type: 'string' } });
   }
   return {
     operationId: op.operationId,

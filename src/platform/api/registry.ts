@@ -37,8 +37,12 @@ export interface ApiOperationSpec {
    * open to anyone and, for GET, to other origins (CORS).
    */
   scopes?: string[];
-  /** GET answers carry ETag and Last-Modified and answer 304 to a matching conditional request. */
-  conditional?: boolean;
+  /**
+   * GET answers carry ETag and Last-Modified and answer 304 to a matching conditional request (If-None-Match,
+   * If-Modified-Since). `'etag'`: the ETag alone, for answers with no one time of last change to tell (a
+   * search, a page of a list ranked by more than date): If-None-Match only.
+   */
+  conditional?: boolean | 'etag';
   /** Further error statuses the operation can answer (e.g. 409); 401/403/404/422/429 are inferred. */
   errors?: number[];
 }

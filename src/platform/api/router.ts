@@ -156,10 +156,11 @@ export class ApiRouter {
       if (spec.method === 'get' && spec.conditional && text !== null) {
         const etag = weakEtag(text);
         headers.ETag = etag;
-        if (reply.lastModified) headers['Last-Modified'] = httpDate(reply.lastModified);
+        const lastModified = spec.conditional === 'etag' ? null : (reply.lastModified ?? null);
+        if (lastModified) headers['Last-Modified'] = httpDate(lastModified);
         headers['Cache-Control'] = publicRead ? 'public, no-cache' : 'private, no-cache';
         const cond = { ifNoneMatch: c.req.header('if-none-match'), ifModifiedSince: c.req.header('if-modified-since') };
-        if (notModified(cond, etag, reply.lastModified ?? null)) {
+        if (notModified(cond, etag, lastModified)) {
           delete headers['Content-Type'];
           return c.body(null, 304, headers);
         }
