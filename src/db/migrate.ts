@@ -11,6 +11,7 @@ import * as m0009 from './migrations/20261127_0009_policies_gaps.js';
 import * as m0010 from './migrations/20261127_0010_import_bulk.js';
 import * as m0011 from './migrations/20261127_0011_search_titles.js';
 import * as m0012 from './migrations/20261127_0012_partial_item_indexes.js';
+import * as m0013 from './migrations/20261127_0013_request_submission.js';
 
 // Migrations are listed here, in order, so they load the same under tsx, a bundle or a test runner.
 export const migrations: Record<string, Migration> = {
@@ -25,6 +26,7 @@ export const migrations: Record<string, Migration> = {
   '20261127_0010_import_bulk': m0010,
   '20261127_0011_search_titles': m0011,
   '20261127_0012_partial_item_indexes': m0012,
+  '20261127_0013_request_submission': m0013,
 };
 
 class StaticProvider implements MigrationProvider {

@@ -205,6 +205,50 @@ for (const engine of testEngines()) {
       const page = await (await officer.get(`/console/requests/${rows[0].id}`)).text();
       assert.match(page, /该申请已经登记（受理编号 \d{4}-\d{6}），未重复登记/);
       assert.ok(!page.includes(codeIn(firstHtml)), 'the code is not shown again');
+      const stored = await t.db.kysely
+        .selectFrom('requests')
+        .select('submission_id')
+        .where('id', '=', rows[0].id)
+        .executeTakeFirstOrThrow();
+      assert.equal(stored.submission_id, submissionId, 'kept with the request, so any server finds it');
+    });
+
+    test('the same form posted twice at once (a double click) registers one request', async () => {
+      const form = await (await officer.get('/console/requests/new')).text();
+      const submissionId = /name="submissionId" value="([^"]+)"/.exec(form)?.[1] ?? '';
+      const fields = application({
+        channel: 'in_person',
+        receivedOn: '2025-03-10',
+        organization: 'huli',
+        description: '双击提交测试：某公园改造工程验收报告',
+        submissionId,
+      });
+      const answers = await Promise.all([
+        postMultipart(officer, '/console/requests/new/attachments', fields),
+        postMultipart(officer, '/console/requests/new/attachments', fields),
+      ]);
+      for (const a of answers) setCookies.push(...a.headers.getSetCookie());
+      assert.deepEqual(answers.map((a) => a.status).sort(), [200, 303]);
+      const rows = await t.db.kysely
+        .selectFrom('requests')
+        .select('id')
+        .where('description', '=', '双击提交测试：某公园改造工程验收报告')
+        .execute();
+      assert.equal(rows.length, 1, 'registered once');
+      assert.equal(answers.find((a) => a.status === 303)?.headers.get('location'), `/console/requests/${rows[0].id}`);
+      // A form without a submission id (an old page) still registers; it is not a duplicate of anything.
+      const plain = await postMultipart(
+        officer,
+        '/console/requests/new/attachments',
+        application({
+          channel: 'in_person',
+          receivedOn: '2025-03-10',
+          organization: 'huli',
+          description: '无编号的表单',
+        }),
+      );
+      assert.equal(plain.status, 200);
+      setCookies.push(...plain.headers.getSetCookie());
     });
 
     test('no code in the database, an audit event, a mail, a cookie or a log line', async () => {

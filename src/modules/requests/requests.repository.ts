@@ -23,6 +23,15 @@ export async function insertRequest(db: K, row: Insertable<RequestTable>): Promi
   return r.id;
 }
 
+/** The request a registration form (its one-time submission id) registered, if any. */
+export function findBySubmission(db: K, submissionId: string) {
+  return db
+    .selectFrom('requests')
+    .select(['id', 'tracking_number'])
+    .where('submission_id', '=', submissionId)
+    .executeTakeFirst();
+}
+
 export function findById(db: K, id: number) {
   return db.selectFrom('requests').selectAll().where('id', '=', id).executeTakeFirst();
 }

@@ -23,6 +23,7 @@ import * as repo from './requests.repository.js';
 import { applicationInput, REQUEST_STATUSES } from './requests.schema.js';
 import {
   ACTION_LABELS,
+  AlreadyRegisteredError,
   type ApplicantView,
   act,
   addSupplement,
@@ -560,30 +561,23 @@ export function requestConsoleRoutes(deps: Deps) {
     }),
   );
   // The acknowledgement answers the POST itself, so reloading it would post the form again: each form carries a
-  // one-time submission id, and a second post of the same form goes to the request already registered instead
-  // of registering it twice (kept in memory for a day, per server process).
-  const submitted = new Map<string, { id: number; trackingNumber: string; at: number }>();
-  const DAY_MS = 86_400_000;
+  // one-time submission id, stored with the request it registers (unique), and a second post of the same form
+  // goes to the request already registered instead of registering it twice — on any server, at any time later.
   staff.post('/console/requests/new/attachments', 'request.manage', async (c) => {
     const { fields, files } = await multipart(c);
-    const submissionId = /^[A-Za-z0-9_-]{16,64}$/.test(fields.submissionId ?? '') ? fields.submissionId : null;
-    const seen = submissionId ? submitted.get(submissionId) : undefined;
-    if (seen && Date.now() - seen.at < DAY_MS)
-      return redirectWithFlash(
-        c,
-        `/console/requests/${seen.id}`,
-        `该申请已经登记（受理编号 ${seen.trackingNumber}），未重复登记。如申请人需要查询码，请在本页“重新生成查询码”。`,
-      );
+    const submissionId = /^[A-Za-z0-9_-]{16,64}$/.test(fields.submissionId ?? '') ? fields.submissionId : undefined;
     let done: Awaited<ReturnType<typeof registerFromOffice>>;
     try {
-      done = await registerFromOffice(deps, c.get('principal'), actorOf(c), fields, files);
+      done = await registerFromOffice(deps, c.get('principal'), actorOf(c), fields, files, submissionId);
     } catch (e) {
+      if (e instanceof AlreadyRegisteredError)
+        return redirectWithFlash(
+          c,
+          `/console/requests/${e.id}`,
+          `该申请已经登记（受理编号 ${e.trackingNumber}），未重复登记。如申请人需要查询码，请在本页“重新生成查询码”。`,
+        );
       if (e instanceof ValidationError) return registerPage(c, keep(fields), e.fields);
       throw e;
-    }
-    if (submissionId) {
-      if (submitted.size > 1000) for (const [k, v] of submitted) if (Date.now() - v.at >= DAY_MS) submitted.delete(k);
-      submitted.set(submissionId, { id: done.id, trackingNumber: done.trackingNumber, at: Date.now() });
     }
     // The acknowledgement is the answer itself (not a redirect): the query code is shown once and is never
     // put in a URL, a cookie or a log.

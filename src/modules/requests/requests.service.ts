@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { isUniqueViolation } from '../../db/database.js';
 import type { Database } from '../../db/schema.js';
 import { type Actor, recordAudit } from '../../platform/audit/audit.service.js';
 import { can, type Principal } from '../../platform/auth/permissions.js';
@@ -83,6 +84,23 @@ export interface SubmitContext {
   files?: Upload[];
   /** Input already checked with applicationInput (the API router parses the body first). */
   parsed?: ApplicationInput;
+  /** The one-time id of the office's registration form: a second post of it registers nothing. */
+  submissionId?: string;
+}
+
+/** The registration form was posted before (a reload, a double click): the request it registered. */
+export class AlreadyRegisteredError extends Error {
+  constructor(
+    readonly id: number,
+    readonly trackingNumber: string,
+  ) {
+    super(`this form already registered request ${trackingNumber}`);
+  }
+}
+
+async function alreadyRegistered(db: K, submissionId: string | undefined): Promise<AlreadyRegisteredError | null> {
+  const seen = submissionId ? await repo.findBySubmission(db, submissionId) : undefined;
+  return seen ? new AlreadyRegisteredError(seen.id, seen.tracking_number) : null;
 }
 
 export interface Submitted {
@@ -203,6 +221,7 @@ export async function submitApplication(deps: Deps, raw: unknown, ctx: SubmitCon
       delivered_at: null,
       publish_consent: input.publishConsent ? 1 : 0,
       excessive_flag: 0,
+      submission_id: ctx.submissionId ?? null,
       created_at: ts,
       updated_at: ts,
     });
@@ -1043,17 +1062,37 @@ export function officers(deps: Deps, organizationIds: number[]) {
   return repo.officersOf(deps.db.kysely, organizationIds);
 }
 
+/**
+ * Registers an application the office received (Art. 31 receipt date by channel). `submissionId` is the
+ * form's one-time id: throws AlreadyRegisteredError, registering nothing, when that form was posted before.
+ */
 export async function registerFromOffice(
   deps: Deps,
   principal: Principal | null,
   actor: Actor,
   raw: Record<string, string>,
   files: Upload[],
+  submissionId?: string,
 ) {
+  const seen = await alreadyRegistered(deps.db.kysely, submissionId);
+  if (seen) throw seen;
   const channel = raw.channel as Channel;
   if (!(channel in CHANNELS) || channel === 'online')
     throw new ValidationError({ channel: '请选择收到申请的渠道（当面、邮寄、传真或电子邮件）。' });
-  return submitApplication(deps, raw, { channel, receivedOn: raw.receivedOn, actor, principal, files });
+  try {
+    return await submitApplication(deps, raw, {
+      channel,
+      receivedOn: raw.receivedOn,
+      actor,
+      principal,
+      files,
+      submissionId,
+    });
+  } catch (err) {
+    // The same form posted twice at once: the unique submission id let one of them in.
+    if (isUniqueViolation(err)) throw (await alreadyRegistered(deps.db.kysely, submissionId)) ?? err;
+    throw err;
+  }
 }
 
 /**

@@ -38,6 +38,8 @@ export interface RequestTable {
   delivered_at: string | null;
   publish_consent: number; // the applicant agreed to appear (anonymised) in a published request log
   excessive_flag: number; // Art. 35: many similar requests from one identity
+  /** The one-time id of the office's registration form that registered it (unique), null otherwise. */
+  submission_id: string | null;
   created_at: string;
   updated_at: string;
 }
