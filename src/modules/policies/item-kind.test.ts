@@ -79,10 +79,7 @@ for (const engine of testEngines()) {
       const plain = await desk.draftItem({ title: '普通通知' });
       const pol = await desk.draft({ title: '某政策文件' });
       const interp = await desk.draftItem({ title: '某政策文件的解读' });
-      await isvc.saveInterpretation(t.deps, desk.people.drafter.p, desk.people.drafter.actor, interp, {
-        form: 'text',
-        policy_ids: String(pol.policyId),
-      });
+      await desk.interpret(interp, pol.policyId);
       const kinds = await t.db.kysely
         .selectFrom('items')
         .select(['id', 'kind'])

@@ -5,7 +5,6 @@ import { testEngines } from '../../testing/db.js';
 import { childrenNamed, childText, parseXml } from '../feeds/xml-parse.js';
 import { orgTree } from '../organizations/organizations.service.js';
 import { seedDemo } from '../seed/demo.js';
-import * as isvc from './interpretations.service.js';
 import * as svc from './policies.service.js';
 import { type PolicyDesk, policyDesk } from './test-support.js';
 
@@ -35,10 +34,7 @@ for (const engine of testEngines()) {
         },
       );
       interp = await desk.draftItem({ title: '《湖里区文化产业扶持办法》政策解读' });
-      await isvc.saveInterpretation(t.deps, desk.people.drafter.p, desk.people.drafter.actor, interp, {
-        form: 'text',
-        policy_ids: String(a.policyId),
-      });
+      await desk.interpret(interp, a.policyId);
       await desk.publishDraft(a.itemId);
       b = await desk.publish(
         { title: '湖里区文化产业扶持办法（2027年修订）' },
@@ -227,12 +223,7 @@ for (const engine of testEngines()) {
         { title: '湖里区公共文化服务补助办法' },
         { date_signed: '2026-11-25', date_effective: '2026-11-26' },
       );
-      const more = await desk.draftItem({ title: '《湖里区文化产业扶持办法》一图读懂' });
-      await isvc.saveInterpretation(t.deps, desk.people.drafter.p, desk.people.drafter.actor, more, {
-        form: 'text',
-        policy_ids: String(a.policyId),
-      });
-      await desk.publishDraft(more);
+      await desk.publishInterpretation('《湖里区文化产业扶持办法》一图读懂', a.policyId);
       for (const [i, path] of paths.slice(0, 2).entries()) {
         const changed = await client.request(path, { headers: { 'if-none-match': etags[i] } });
         assert.equal(changed.status, 200, `${path} after a change`);

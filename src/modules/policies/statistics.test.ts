@@ -5,7 +5,6 @@ import { testEngines } from '../../testing/db.js';
 import { seedDemo } from '../seed/demo.js';
 import * as csvc from './campaigns.service.js';
 import { policyStatistics } from './policies.query.js';
-import * as repo from './policies.repository.js';
 import * as svc from './policies.service.js';
 import { type PolicyDesk, policyDesk } from './test-support.js';
 
@@ -44,7 +43,7 @@ for (const engine of testEngines()) {
       const n1 = await rule('被新文件废止的办法', '2024-01-10', '2024-03-01');
       const r = await rule('废止旧办法的新办法', '2025-02-01', '2025-03-01');
       await relate(r.policyId, 'repeals', n1.policyId);
-      const n2 = await rule('有效期届满的措施', '2024-01-10', '2024-02-01', '2025-06-30');
+      await rule('有效期届满的措施', '2024-01-10', '2024-02-01', '2025-06-30');
       const n3 = await rule('经清理废止的规定', '2024-01-10', '2024-02-01');
       const n4 = await rule('经清理宣布失效的规定', '2024-01-10', '2024-02-01');
       const n5 = await rule('被修改的规定', '2024-01-10', '2024-02-01');

@@ -4,6 +4,7 @@ import type { Principal, Role } from '../../platform/auth/permissions.js';
 import { insertStaff, type TestApp } from '../../testing/app.js';
 import { directoryOf } from '../directory/directory.service.js';
 import * as pub from '../publishing/publishing.service.js';
+import * as isvc from './interpretations.service.js';
 import * as svc from './policies.service.js';
 
 export interface Person {
@@ -27,6 +28,10 @@ export interface PolicyDesk {
     item?: Record<string, string>,
     policy?: Record<string, string>,
   ): Promise<{ itemId: number; policyId: number }>;
+  /** Makes a draft item a text interpretation (文字解读) of these policies, as its drafter. */
+  interpret(itemId: number, ...policyIds: number[]): Promise<void>;
+  /** Drafts, links and publishes a text interpretation of these policies; returns its item id. */
+  publishInterpretation(title: string, ...policyIds: number[]): Promise<number>;
 }
 
 let seq = 0;
@@ -98,6 +103,18 @@ export async function policyDesk(t: TestApp, orgSlug: string): Promise<PolicyDes
       const r = await desk.draft(item, policy);
       await desk.publishDraft(r.itemId);
       return r;
+    },
+    async interpret(itemId, ...policyIds) {
+      await isvc.saveInterpretation(d, people.drafter.p, people.drafter.actor, itemId, {
+        form: 'text',
+        policy_ids: policyIds.join(','),
+      });
+    },
+    async publishInterpretation(title, ...policyIds) {
+      const itemId = await itemDraft({ title });
+      await desk.interpret(itemId, ...policyIds);
+      await desk.publishDraft(itemId);
+      return itemId;
     },
   };
   return desk;

@@ -6,7 +6,6 @@ import { testEngines } from '../../testing/db.js';
 import { formValuesOf } from '../publishing/publishing.routes.js';
 import * as pub from '../publishing/publishing.service.js';
 import { seedDemo } from '../seed/demo.js';
-import * as isvc from './interpretations.service.js';
 import { type PolicyDesk, policyDesk } from './test-support.js';
 
 type Json = Record<string, unknown>;
@@ -284,12 +283,7 @@ for (const engine of testEngines()) {
 
       // A text interpretation of it is published: it is listed, and the validators move.
       t.setNow(new Date('2026-12-02T04:00:00Z'));
-      const interp = await desk.draftItem({ title: '《湖里区冬季文化惠民临时措施》解读' });
-      await isvc.saveInterpretation(t.deps, people.drafter.p, people.drafter.actor, interp, {
-        form: 'text',
-        policy_ids: String(p.policyId),
-      });
-      await desk.publishDraft(interp);
+      const interp = await desk.publishInterpretation('《湖里区冬季文化惠民临时措施》解读', p.policyId);
       const interpreted = await getPolicy({ 'if-none-match': etag2 });
       assert.equal(interpreted.status, 200);
       const ib = (await interpreted.json()) as { interpretations: { document_id: number }[] };
@@ -321,12 +315,7 @@ for (const engine of testEngines()) {
     test('GET /policies/{id}: an interpretation moved to another policy leaves the list, and Last-Modified moves with it', async () => {
       const people = desk.people;
       t.setNow(new Date('2026-12-03T02:00:00Z'));
-      const interp = await desk.draftItem({ title: '《湖里区冬季文化惠民临时措施》问答' });
-      await isvc.saveInterpretation(t.deps, people.drafter.p, people.drafter.actor, interp, {
-        form: 'text',
-        policy_ids: String(p.policyId),
-      });
-      await desk.publishDraft(interp);
+      const interp = await desk.publishInterpretation('《湖里区冬季文化惠民临时措施》问答', p.policyId);
       const listed = await getPolicy();
       assert.deepEqual(
         ((await listed.json()) as { interpretations: { document_id: number }[] }).interpretations.map(
@@ -341,10 +330,7 @@ for (const engine of testEngines()) {
       // A revision of the interpretation names another policy instead: p no longer lists it.
       t.setNow(new Date('2026-12-03T03:00:00Z'));
       await pub.startRevision(t.deps, people.drafter.p, people.drafter.actor, interp);
-      await isvc.saveInterpretation(t.deps, people.drafter.p, people.drafter.actor, interp, {
-        form: 'text',
-        policy_ids: String(b.policyId),
-      });
+      await desk.interpret(interp, b.policyId);
       const moved = await getPolicy({ 'if-modified-since': lastModified });
       assert.equal(moved.status, 200, 'a client holding the previous answer is told it changed');
       assert.deepEqual(((await moved.json()) as { interpretations: unknown[] }).interpretations, []);
