@@ -551,6 +551,8 @@ async function importRun(
   const other = Math.max(0, machineBusyMs() - busy0 - wall) / wall; // the import uses about one core itself
   if (first.code !== 0) throw new Error(`import failed (${first.code}): ${first.stderr.slice(-2000)}`);
   const m = /新建 (\d+) 条.*用时 ([\d.]+) 秒/.exec(first.stdout);
+  // The command's own rate, from its unrounded time (its "用时" is rounded to 0.1 s).
+  const rate = /（(\d+) 条\/秒/.exec(first.stdout);
   if (!m) throw new Error(`unexpected import output: ${first.stdout.slice(-500)}`);
   console.log(
     `  ${first.stdout.trim()} (command wall time ${first.seconds.toFixed(1)} s, CPU ${first.cpuSeconds?.toFixed(1)} s = ${first.cpuSeconds === null ? '?' : Math.round((first.cpuSeconds * 1e6) / rows)} µs/row; other processes ${other.toFixed(2)} cores; load ${os
@@ -573,7 +575,7 @@ async function importRun(
     engine,
     rows,
     created,
-    itemsPerSecond: created / importSeconds,
+    itemsPerSecond: rate ? Number(rate[1]) : created / importSeconds,
     importCpuUsPerItem: cpu ? (Number(cpu[1]) * 1e6) / created : null,
     writerCpuUsPerItem: writer ? (Number(writer[1]) * 1e6) / created : null,
     commandCpuSeconds: first.cpuSeconds,
