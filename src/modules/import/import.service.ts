@@ -444,10 +444,15 @@ export async function importDocuments(deps: Deps, actor: Actor, o: ImportOptions
     }
     prepareThreadCpuSeconds = source.cpuSeconds();
   } finally {
-    await source.close();
-    // The last pages are copied before the run counts as done (and the connection checkpoints by itself again).
-    checkpoints = (await checkpointer?.finish()) ?? null;
-    await fast?.close();
+    // The last pages are copied before the run counts as done (and the connection checkpoints by itself again),
+    // while the preparation thread ends (tearing down its copy of the file takes 50–100 ms at 40 MB).
+    const closing = source.close();
+    try {
+      checkpoints = (await checkpointer?.finish()) ?? null;
+    } finally {
+      await closing;
+      await fast?.close();
+    }
   }
   const importSeconds = (performance.now() - started) / 1000;
   const importCpu = process.cpuUsage(cpu0);
