@@ -12,6 +12,7 @@ import * as m0010 from './migrations/20261127_0010_import_bulk.js';
 import * as m0011 from './migrations/20261127_0011_search_titles.js';
 import * as m0012 from './migrations/20261127_0012_partial_item_indexes.js';
 import * as m0013 from './migrations/20261127_0013_request_submission.js';
+import * as m0014 from './migrations/20261127_0014_pg_search_filter_lexemes.js';
 
 // Migrations are listed here, in order, so they load the same under tsx, a bundle or a test runner.
 export const migrations: Record<string, Migration> = {
@@ -27,6 +28,7 @@ export const migrations: Record<string, Migration> = {
   '20261127_0011_search_titles': m0011,
   '20261127_0012_partial_item_indexes': m0012,
   '20261127_0013_request_submission': m0013,
+  '20261127_0014_pg_search_filter_lexemes': m0014,
 };
 
 class StaticProvider implements MigrationProvider {

@@ -845,6 +845,39 @@ describe('SQLite and PostgreSQL give the same hits', {
   });
 });
 
+describe('PostgreSQL: the filters as lexemes of the tsvector (migration 0014)', {
+  skip: !process.env.GONGKAI_TEST_PG_URL && 'no PostgreSQL here (GONGKAI_TEST_PG_URL is not set)',
+}, () => {
+  let pg: TestDb;
+  before(async () => {
+    pg = await createTestDb('postgres');
+    await seedFixtures(pg);
+  });
+  after(() => pg.dispose());
+
+  test('each document carries its organization, column and year; one whose text holds such a word is still filtered by its columns', async () => {
+    const row = await sql<{
+      lexemes: string[];
+    }>`select tsvector_to_array(tsv) as lexemes from search_docs where item_id = 3`.execute(pg.kysely);
+    const lexemes = row.rows[0].lexemes;
+    for (const l of [`gkorg${ORG2}`, 'gkcol21', 'gkyear2024']) assert.ok(lexemes.includes(l), l);
+    // A document of ORG2 whose body spells ORG1's lexeme and another year's.
+    const doc = docOf({
+      id: 9001,
+      col: 21,
+      at: '2021-06-01T02:00:00.000Z',
+      title: '编码说明',
+      body: `预算 gkorg${ORG1} gkyear2024`,
+    });
+    await seedItems(pg.kysely, [doc]);
+    await pg.kysely.transaction().execute((trx) => repo.indexDocuments(trx, [doc]));
+    assert.ok(!(await ids(pg, '预算', { organizationId: ORG1 })).includes(9001), 'not in the other organization');
+    assert.ok(!(await ids(pg, '预算', { year: 2024 })).includes(9001), 'not in the other year');
+    assert.ok((await ids(pg, '预算', { organizationId: ORG2, year: 2021 })).includes(9001), 'in its own');
+    assert.deepEqual(await ids(pg, '预算', { organizationId: -1 }), [], 'an impossible filter matches nothing');
+  });
+});
+
 // ---------------------------------------------------------------------------------------------------------
 // Real text: ~2,000 articles of the laws corpus, when ../shared/data has it.
 
