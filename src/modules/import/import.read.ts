@@ -2,6 +2,7 @@ import { isUtf8 } from 'node:buffer';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type ExcelJS from 'exceljs';
+import { humanSize } from '../../platform/files/files.service.js';
 
 // Reading the spreadsheet an agency exports from its old system: CSV (RFC 4180) in UTF-8 with or without a
 // BOM, UTF-16 ("Unicode text" from Excel, tab-separated) or GB18030/GBK (Excel's "CSV" on Chinese Windows),
@@ -351,12 +352,14 @@ export function cellText(v: ExcelJS.CellValue): Cell {
   return String(v);
 }
 
-async function xlsxSheet(file: string): Promise<Sheet> {
+async function xlsxSheet(bytes: Uint8Array): Promise<Sheet> {
   // Loaded only for a workbook: exceljs takes longer to load than a CSV of thousands of rows takes to read.
   const { default: Excel } = await import('exceljs');
   const wb = new Excel.Workbook();
   try {
-    await wb.xlsx.readFile(file);
+    // exceljs types its argument with an older Buffer declaration than @types/node's.
+    const data = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    await wb.xlsx.load(data as unknown as Parameters<typeof wb.xlsx.load>[0]);
   } catch (e) {
     throw new ImportFileError(
       `无法读取 Excel 文件：${(e as Error).message}。请确认文件为 .xlsx 格式（不支持旧版 .xls，可在 Excel 中另存为 .xlsx）。`,
@@ -379,23 +382,99 @@ async function xlsxSheet(file: string): Promise<Sheet> {
 /** The default of IMPORT_MAX_MB (src/config.ts), for callers that pass no limit. */
 export const DEFAULT_IMPORT_MAX_BYTES = 256 * 1024 * 1024;
 
-const mb = (bytes: number) => (bytes / (1024 * 1024)).toFixed(bytes < 10 * 1024 * 1024 ? 1 : 0);
+const SPLIT_ADVICE =
+  '请把文件按行拆成几个较小的文件分别导入（每个文件都保留表头；已导入的行再次导入时会跳过），或由管理员调高 IMPORT_MAX_MB。';
+
+function tooLarge(size: number | null, maxBytes: number): ImportFileError {
+  return new ImportFileError(
+    `文件过大（${size === null ? `超过 ${humanSize(maxBytes)}` : humanSize(size)}），超过导入上限 ${humanSize(maxBytes)}。${SPLIT_ADVICE}`,
+  );
+}
+
+/**
+ * The file's bytes, at most `maxBytes` of them: a regular file larger than that is refused from its size
+ * before anything is read; anything else (a pipe, a device, a file still growing) is read up to the limit
+ * and refused when there is more.
+ */
+async function readCapped(file: string, maxBytes: number): Promise<Uint8Array> {
+  const handle = await fs.open(file, 'r');
+  try {
+    const st = await handle.stat();
+    if (st.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
+    if (st.isFile() && st.size > maxBytes) throw tooLarge(st.size, maxBytes);
+    const chunks: Buffer[] = [];
+    let total = 0;
+    const size = st.isFile() ? st.size + 1 : 1 << 20;
+    for (;;) {
+      const want = Math.min(Math.max(size - total, 1 << 16), maxBytes + 1 - total);
+      const buf = Buffer.allocUnsafe(want);
+      const { bytesRead } = await handle.read(buf, 0, want, null);
+      if (bytesRead === 0) break;
+      chunks.push(bytesRead === want ? buf : buf.subarray(0, bytesRead));
+      total += bytesRead;
+      if (total > maxBytes) throw tooLarge(null, maxBytes);
+    }
+    return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, total);
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * The sum of the uncompressed sizes a zip's central directory declares (zip64 included), or null when the
+ * directory cannot be found (exceljs then reports the broken file).
+ */
+export function zipUncompressedSize(bytes: Uint8Array): number | null {
+  const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const minEocd = Math.max(0, b.length - 22 - 0xffff);
+  let eocd = -1;
+  for (let i = b.length - 22; i >= minEocd; i--)
+    if (b.readUInt32LE(i) === 0x06054b50) {
+      eocd = i;
+      break;
+    }
+  if (eocd < 0) return null;
+  let entries = b.readUInt16LE(eocd + 10);
+  let at = b.readUInt32LE(eocd + 16);
+  if ((entries === 0xffff || at === 0xffffffff) && eocd >= 20 && b.readUInt32LE(eocd - 20) === 0x07064b50) {
+    const z = Number(b.readBigUInt64LE(eocd - 12));
+    if (z + 56 > b.length || b.readUInt32LE(z) !== 0x06064b50) return null;
+    entries = Number(b.readBigUInt64LE(z + 32));
+    at = Number(b.readBigUInt64LE(z + 48));
+  }
+  let total = 0;
+  for (let n = 0; n < entries; n++) {
+    if (at + 46 > b.length || b.readUInt32LE(at) !== 0x02014b50) return null;
+    let size = b.readUInt32LE(at + 24);
+    const nameLen = b.readUInt16LE(at + 28);
+    const extraLen = b.readUInt16LE(at + 30);
+    const commentLen = b.readUInt16LE(at + 32);
+    if (size === 0xffffffff) {
+      // The real size is the first field of the zip64 extra block (id 1).
+      for (let e = at + 46 + nameLen; e + 4 <= at + 46 + nameLen + extraLen; ) {
+        const id = b.readUInt16LE(e);
+        const len = b.readUInt16LE(e + 2);
+        if (id === 1 && len >= 8 && e + 12 <= b.length) size = Number(b.readBigUInt64LE(e + 4));
+        e += 4 + len;
+      }
+    }
+    total += size;
+    at += 46 + nameLen + extraLen + commentLen;
+  }
+  return total;
+}
 
 /**
  * Reads the table of an import file (.csv, .txt or .xlsx); throws ImportFileError when it cannot, or when
- * the file is larger than `maxBytes`: the whole file is held in memory while it is imported (an XLSX many
- * times over), so a larger one is refused before it is read, with the way out in the message.
+ * the file is larger than `maxBytes`: the whole file is held in memory while it is imported, so a larger one
+ * is refused, with the way out in the message. For an XLSX the limit applies to what it holds once
+ * unpacked too (the sheet's XML, which exceljs holds in memory several times over).
  */
 export async function readSheet(file: string, maxBytes = DEFAULT_IMPORT_MAX_BYTES): Promise<Sheet> {
   const ext = path.extname(file).toLowerCase();
   let bytes: Uint8Array;
   try {
-    const st = await fs.stat(file);
-    if (st.isFile() && st.size > maxBytes)
-      throw new ImportFileError(
-        `文件过大（${mb(st.size)} MB），超过导入上限 ${mb(maxBytes)} MB。请把文件按行拆成几个较小的文件分别导入（每个文件都保留表头；已导入的行再次导入时会跳过），或由管理员调高 IMPORT_MAX_MB。`,
-      );
-    bytes = await fs.readFile(file);
+    bytes = await readCapped(file, maxBytes);
   } catch (e) {
     if (e instanceof ImportFileError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
@@ -408,7 +487,14 @@ export async function readSheet(file: string, maxBytes = DEFAULT_IMPORT_MAX_BYTE
     );
   }
   const isZip = bytes[0] === 0x50 && bytes[1] === 0x4b;
-  if (ext === '.xlsx' || (isZip && ext !== '.csv')) return xlsxSheet(file);
+  if (ext === '.xlsx' || (isZip && ext !== '.csv')) {
+    const unpacked = isZip ? zipUncompressedSize(bytes) : null;
+    if (unpacked !== null && unpacked > maxBytes)
+      throw new ImportFileError(
+        `Excel 文件解压后过大（${humanSize(unpacked)}），超过导入上限 ${humanSize(maxBytes)}。${SPLIT_ADVICE}`,
+      );
+    return xlsxSheet(bytes);
+  }
   if (ext === '.xls' || (bytes[0] === 0xd0 && bytes[1] === 0xcf))
     throw new ImportFileError('不支持旧版 Excel（.xls）文件，请在 Excel 中另存为 .xlsx 或 CSV UTF-8 后再导入。');
   if (isZip)

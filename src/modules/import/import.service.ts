@@ -446,13 +446,11 @@ export async function importDocuments(deps: Deps, actor: Actor, o: ImportOptions
   } finally {
     // The last pages are copied before the run counts as done (and the connection checkpoints by itself again),
     // while the preparation thread ends (tearing down its copy of the file takes 50–100 ms at 40 MB).
-    const closing = source.close();
-    try {
-      checkpoints = (await checkpointer?.finish()) ?? null;
-    } finally {
-      await closing;
-      await fast?.close();
-    }
+    const [closed, finished] = await Promise.allSettled([source.close(), checkpointer?.finish() ?? null]);
+    await fast?.close();
+    if (finished.status === 'fulfilled') checkpoints = finished.value;
+    // An error of the run itself, thrown in the try block, is the one that propagates.
+    for (const r of [finished, closed]) if (r.status === 'rejected') throw r.reason;
   }
   const importSeconds = (performance.now() - started) / 1000;
   const importCpu = process.cpuUsage(cpu0);

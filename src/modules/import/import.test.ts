@@ -12,7 +12,15 @@ import { testEngines } from '../../testing/db.js';
 import { importPublishedMany } from '../publishing/publishing.service.js';
 import { drainSearchQueue } from '../search/search-queue.js';
 import { seedDemo } from '../seed/demo.js';
-import { csvSheet, csvTextSheet, decodeRows, decodeText, parseCsv } from './import.read.js';
+import {
+  csvSheet,
+  csvTextSheet,
+  decodeRows,
+  decodeText,
+  parseCsv,
+  readSheet,
+  zipUncompressedSize,
+} from './import.read.js';
 import { mapHeader, parseDateCell } from './import.schema.js';
 import { bodyToHtml, formatRowError, ImportFileError, importDocuments, summaryLine } from './import.service.js';
 import { inlineRowSource, threadRowSource } from './import.source.js';
@@ -550,7 +558,7 @@ for (const engine of testEngines()) {
             importDocuments(t.deps, actor, { file, organization: 'wenti', inline }),
             (e: Error) =>
               e instanceof ImportFileError &&
-              /^文件过大（[\d.]+ MB），超过导入上限 [\d.]+ MB。请把文件按行拆成几个较小的文件分别导入/.test(
+              /^文件过大（[\d.]+ (B|KB)），超过导入上限 [\d.]+ (B|KB)。请把文件按行拆成几个较小的文件分别导入/.test(
                 e.message,
               ) &&
               /IMPORT_MAX_MB/.test(e.message),
@@ -565,6 +573,29 @@ for (const engine of testEngines()) {
       } finally {
         t.deps.config.importMaxBytes = saved;
       }
+    });
+
+    test('the limit holds for what is not a regular file, and for an XLSX once unpacked', async () => {
+      // A device that never ends is read up to the limit, not until memory runs out.
+      if (fs.existsSync('/dev/zero'))
+        await assert.rejects(readSheet('/dev/zero', 4096), /文件过大（超过 4 KB），超过导入上限 4 KB。/);
+      // A workbook of 200 rows of repeated text: a few KB packed, about 1 MB unpacked.
+      const wb = new ExcelJS.Workbook();
+      const ws = wb.addWorksheet('信息');
+      ws.addRow(['来源编号', '栏目', '标题', '生成日期', '正文']);
+      for (let i = 0; i < 200; i++)
+        ws.addRow([`Z-${i}`, 'plans', '重复的正文', '2020-01-10', `第${i}行的正文。`.repeat(300)]);
+      const file = path.join(dir, 'packed.xlsx');
+      await wb.xlsx.writeFile(file);
+      const packed = fs.statSync(file).size;
+      const unpacked = zipUncompressedSize(fs.readFileSync(file)) ?? 0;
+      assert.ok(packed < 100_000 && unpacked > 1_000_000, `${packed} packed, ${unpacked} unpacked`);
+      await assert.rejects(
+        readSheet(file, 200_000),
+        /Excel 文件解压后过大（[\d.]+ MB），超过导入上限 195 KB。请把文件按行拆成/,
+      );
+      assert.equal((await readSheet(file, unpacked)).rows.length, 200, 'read when the unpacked size is within it');
+      assert.equal(zipUncompressedSize(Buffer.from('not a zip')), null);
     });
 
     test('an index number another item already uses is a bad row, not a failed batch', async () => {
@@ -746,7 +777,7 @@ describe('gongkai import documents (the command)', () => {
 
     const tooBig = run(['import', 'documents', file, '--org', 'wenti'], { IMPORT_MAX_MB: '0.0001' });
     assert.equal(tooBig.code, 1);
-    assert.match(tooBig.err, /无法导入 .*a\.csv：文件过大（0\.0 MB），超过导入上限 0\.0 MB/);
+    assert.match(tooBig.err, /无法导入 .*a\.csv：文件过大（\d+ B），超过导入上限 105 B/);
     const badLimit = run(['import', 'documents', file, '--org', 'wenti'], { IMPORT_MAX_MB: 'lots' });
     assert.equal(badLimit.code, 2);
     assert.match(badLimit.err, /IMPORT_MAX_MB/);
