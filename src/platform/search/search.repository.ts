@@ -198,21 +198,20 @@ export function tsQuery(phrases: readonly TokenPhrase[]): string {
 }
 
 /**
- * PostgreSQL: the filters as required lexemes of the tsquery (the tsvector holds them, see migration 0014),
- * so the GIN index intersects them with the words; the column conditions stay in the query as well.
+ * PostgreSQL: the filters as a tsquery of lexemes the tsvector holds (`'_o8' & '_y2024'`, see migration 0014),
+ * to be ANDed with the words' query as a tsquery value (to_tsquery would strip the '_'), so the GIN index
+ * intersects them with the words; the column conditions stay in the query as well. Null without filters; an
+ * id or year that cannot be one leaves its lexeme out (its column condition then matches nothing).
  */
-export function filterLexemes(f: Pick<SearchFilters, 'organizationId' | 'columnId' | 'year'>): string {
+export function filterLexemes(f: Pick<SearchFilters, 'organizationId' | 'columnId' | 'year'>): string | null {
   const terms: string[] = [];
-  const term = (prefix: string, n: number) => (Number.isSafeInteger(n) && n >= 0 ? `'${prefix}${n}'` : null);
   for (const [prefix, n] of [
-    ['gkorg', f.organizationId],
-    ['gkcol', f.columnId],
-    ['gkyear', f.year],
-  ] as const) {
-    const t = n === undefined ? null : term(prefix, n);
-    if (t) terms.push(t);
-  }
-  return terms.map((t) => ` & ${t}`).join('');
+    ['o', f.organizationId],
+    ['c', f.columnId],
+    ['y', f.year],
+  ] as const)
+    if (n !== undefined && Number.isSafeInteger(n) && n >= 0) terms.push(`'_${prefix}${n}'`);
+  return terms.length ? terms.join(' & ') : null;
 }
 
 /** The filters as required terms of the FTS5 match (tokens of filter_tokens, see migration 0005). */
@@ -285,8 +284,10 @@ export async function searchDocuments(db: Kysely<Database>, engine: Engine, f: S
     const where = (match: RawBuilder<unknown>) => sql.join([match, ...rest], sql` and `);
     // The filters are lexemes of tsv too (migration 0014): the GIN index finds the documents that have the words
     // and the filters at once, instead of the planner walking back through the newest documents.
+    const lexemes = filterLexemes(f);
+    const words = sql`to_tsquery('simple', ${query})`;
     cand = sql`select d.item_id as id from search_docs d
-      where ${where(sql`d.tsv @@ to_tsquery('simple', ${query + filterLexemes(f)})`)}
+      where ${where(sql`d.tsv @@ ${lexemes ? sql`(${words} && ${lexemes}::tsquery)` : words}`)}
       order by d.item_id desc limit ${cap + 1}`;
     // The GIN expression index search_docs_title_tsv (migration 0011).
     titled = sql`select d.item_id as id from search_docs d

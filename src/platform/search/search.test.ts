@@ -855,19 +855,19 @@ describe('PostgreSQL: the filters as lexemes of the tsvector (migration 0014)', 
   });
   after(() => pg.dispose());
 
-  test('each document carries its organization, column and year; one whose text holds such a word is still filtered by its columns', async () => {
+  test('each document carries its organization, column and year; nobody can type them, and text that spells them is still filtered by its columns', async () => {
     const row = await sql<{
       lexemes: string[];
     }>`select tsvector_to_array(tsv) as lexemes from search_docs where item_id = 3`.execute(pg.kysely);
     const lexemes = row.rows[0].lexemes;
-    for (const l of [`gkorg${ORG2}`, 'gkcol21', 'gkyear2024']) assert.ok(lexemes.includes(l), l);
-    // A document of ORG2 whose body spells ORG1's lexeme and another year's.
+    for (const l of [`_o${ORG2}`, '_c21', '_y2024']) assert.ok(lexemes.includes(l), l);
+    // A document of ORG2 whose body spells ORG1's filter token and another year's.
     const doc = docOf({
       id: 9001,
       col: 21,
       at: '2021-06-01T02:00:00.000Z',
       title: '编码说明',
-      body: `预算 gkorg${ORG1} gkyear2024`,
+      body: `预算 _o${ORG1} _y2024 o${ORG1} y2024`,
     });
     await seedItems(pg.kysely, [doc]);
     await pg.kysely.transaction().execute((trx) => repo.indexDocuments(trx, [doc]));
@@ -875,6 +875,11 @@ describe('PostgreSQL: the filters as lexemes of the tsvector (migration 0014)', 
     assert.ok(!(await ids(pg, '预算', { year: 2024 })).includes(9001), 'not in the other year');
     assert.ok((await ids(pg, '预算', { organizationId: ORG2, year: 2021 })).includes(9001), 'in its own');
     assert.deepEqual(await ids(pg, '预算', { organizationId: -1 }), [], 'an impossible filter matches nothing');
+    // Typed into the search box, a filter token finds only text that holds its letters, as on SQLite: not the
+    // documents of ORG2, which all carry _o2.
+    assert.deepEqual(await ids(pg, `_o${ORG2}`), []);
+    assert.deepEqual(await ids(pg, `_o${ORG1}`), [9001]);
+    assert.deepEqual(await ids(pg, '_y2024'), [9001]);
   });
 });
 
