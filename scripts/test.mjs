@@ -26,9 +26,10 @@ const requireAll = /^(1|true|yes)$/i.test(process.env.GONGKAI_TEST_REQUIRE_ALL ?
 const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
 const color = Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
 const stageTimeoutMs = Number(process.env.GONGKAI_TEST_STAGE_TIMEOUT_S || 40 * 60) * 1000;
-// On Node 20 --test-timeout bounds each whole file, not only each test. The runner waits for each test file's
-// process to exit (no --test-force-exit: it can drop the last results a file prints, nodejs/node#64833), so
-// a file that leaves a pool, server or timer open fails after this long instead of holding the run.
+// On Node 20 and 22 --test-timeout bounds each whole file, not only each test. The runner waits for each test
+// file's process to exit (no --test-force-exit: it can drop the last results a file prints, nodejs/node#64833),
+// so a file that leaves a pool, server or timer open fails after this long instead of holding the run. Later
+// Node versions apply it per test only (nodejs/node#57672); there such a file is caught by the stage timeout.
 const testTimeoutMs = Number(process.env.GONGKAI_TEST_TIMEOUT_S || 0) * 1000;
 const unitTestTimeoutMs = testTimeoutMs > 0 ? testTimeoutMs : 600_000;
 // A browser journey that waits on something that never comes (a page.evaluate has no timeout of its own) fails
