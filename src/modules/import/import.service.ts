@@ -344,7 +344,7 @@ export async function importDocuments(deps: Deps, actor: Actor, o: ImportOptions
   // 4,000 rows (a page that several batches wrote in between is copied once).
   const checkpointer = o.dryRun ? null : walCheckpointer(deps.db);
   let checkpoints: CheckpointStats | null = null;
-  let completed = false;
+  let failure: { error: unknown } | null = null;
   try {
     const w0 = performance.now();
     const info = await source.open();
@@ -444,16 +444,17 @@ export async function importDocuments(deps: Deps, actor: Actor, o: ImportOptions
       await o.onProgress?.(done, total);
     }
     prepareThreadCpuSeconds = source.cpuSeconds();
-    completed = true;
-  } finally {
-    // The last pages are copied before the run counts as done (and the connection checkpoints by itself again),
-    // while the preparation thread ends (tearing down its copy of the file takes 50–100 ms at 40 MB).
-    const [closed, finished] = await Promise.allSettled([source.close(), checkpointer?.finish() ?? null]);
-    await fast?.close();
-    if (finished.status === 'fulfilled') checkpoints = finished.value;
-    // After a failed run its own error propagates; after a good one, a failure to end its threads does.
-    if (completed) for (const r of [finished, closed]) if (r.status === 'rejected') throw r.reason;
+  } catch (error) {
+    failure = { error };
   }
+  // The last pages are copied before the run counts as done (and the connection checkpoints by itself again),
+  // while the preparation thread ends (tearing down its copy of the file takes 50–100 ms at 40 MB).
+  const [closed, finished] = await Promise.allSettled([source.close(), checkpointer?.finish() ?? null]);
+  await fast?.close();
+  if (finished.status === 'fulfilled') checkpoints = finished.value;
+  // After a failed run its own error propagates; after a good one, a failure to end its threads does.
+  if (failure) throw failure.error;
+  for (const r of [finished, closed]) if (r.status === 'rejected') throw r.reason;
   const importSeconds = (performance.now() - started) / 1000;
   const importCpu = process.cpuUsage(cpu0);
   const thread1 = threadCpuSeconds();
