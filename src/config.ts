@@ -4,6 +4,10 @@ import path from 'node:path';
 import { z } from 'zod';
 
 // Environment → typed configuration. Every variable is documented in docs/operations.md.
+
+/** Default of IMPORT_MAX_MB: the largest file `gongkai import documents` reads. */
+export const DEFAULT_IMPORT_MAX_MB = 256;
+
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
@@ -36,7 +40,7 @@ const envSchema = z.object({
     .positive()
     .default(1024 * 1024),
   ATTACHMENT_MAX_MB: z.coerce.number().positive().max(2048).default(50),
-  IMPORT_MAX_MB: z.coerce.number().positive().max(16384).default(256),
+  IMPORT_MAX_MB: z.coerce.number().positive().max(16384).default(DEFAULT_IMPORT_MAX_MB),
   SITE_NAME: z.string().min(1).default('湖里区人民政府'),
   SITE_ICP: z.string().default('闽ICP备00000000号'),
   SITE_PSB: z.string().default('闽公网安备 35020602000000号'),

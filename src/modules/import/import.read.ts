@@ -2,6 +2,7 @@ import { isUtf8 } from 'node:buffer';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type ExcelJS from 'exceljs';
+import { DEFAULT_IMPORT_MAX_MB } from '../../config.js';
 import { humanSize } from '../../platform/files/files.service.js';
 
 // Reading the spreadsheet an agency exports from its old system: CSV (RFC 4180) in UTF-8 with or without a
@@ -379,8 +380,7 @@ async function xlsxSheet(bytes: Uint8Array): Promise<Sheet> {
   return fromRecords('xlsx', `工作表「${ws.name}」`, records);
 }
 
-/** The default of IMPORT_MAX_MB (src/config.ts), for callers that pass no limit. */
-export const DEFAULT_IMPORT_MAX_BYTES = 256 * 1024 * 1024;
+const DEFAULT_IMPORT_MAX_BYTES = DEFAULT_IMPORT_MAX_MB * 1024 * 1024;
 
 const SPLIT_ADVICE =
   '请把文件按行拆成几个较小的文件分别导入（每个文件都保留表头；已导入的行再次导入时会跳过），或由管理员调高 IMPORT_MAX_MB。';

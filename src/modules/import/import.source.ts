@@ -24,7 +24,7 @@ export interface RowSource {
 const AHEAD = 2;
 
 export interface SourceOptions {
-  /** Largest file read (IMPORT_MAX_MB); default DEFAULT_IMPORT_MAX_BYTES. */
+  /** Largest file read (IMPORT_MAX_MB); default that variable's default. */
   maxBytes?: number;
 }
 
