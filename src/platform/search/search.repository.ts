@@ -197,33 +197,38 @@ export function tsQuery(phrases: readonly TokenPhrase[]): string {
     .join(' & ');
 }
 
+type FilterFields = Pick<SearchFilters, 'organizationId' | 'columnId' | 'year'>;
+
 /**
- * PostgreSQL: the filters as a tsquery of lexemes the tsvector holds (`'_o8' & '_y2024'`, see migration 0014),
- * to be ANDed with the words' query as a tsquery value (to_tsquery would strip the '_'), so the GIN index
- * intersects them with the words; the column conditions stay in the query as well. Null without filters; an
- * id or year that cannot be one leaves its lexeme out (its column condition then matches nothing).
+ * The filters given, as the tokens both engines index (`_o8 _c12 _y2024`: SQLite's filter_tokens column,
+ * migration 0005; PostgreSQL's tsvector, migration 0014). Ids and years are whole numbers ≥ 0 in the index;
+ * any other value gives null: no document has it.
  */
-export function filterLexemes(f: Pick<SearchFilters, 'organizationId' | 'columnId' | 'year'>): string | null {
-  const terms: string[] = [];
-  for (const [prefix, n] of [
-    ['o', f.organizationId],
-    ['c', f.columnId],
-    ['y', f.year],
-  ] as const)
-    if (n !== undefined && Number.isSafeInteger(n) && n >= 0) terms.push(`'_${prefix}${n}'`);
-  return terms.length ? terms.join(' & ') : null;
+function filterTokens(f: FilterFields): (string | null)[] {
+  const token = (prefix: string, n: number) => (Number.isSafeInteger(n) && n >= 0 ? `_${prefix}${n}` : null);
+  const out: (string | null)[] = [];
+  if (f.organizationId !== undefined) out.push(token('o', f.organizationId));
+  if (f.columnId !== undefined) out.push(token('c', f.columnId));
+  if (f.year !== undefined) out.push(token('y', f.year));
+  return out;
 }
 
-/** The filters as required terms of the FTS5 match (tokens of filter_tokens, see migration 0005). */
-export function filterMatch(f: Pick<SearchFilters, 'organizationId' | 'columnId' | 'year'>): string {
-  const terms: string[] = [];
-  // Ids and years are whole numbers ≥ 0 in the index; any other value matches nothing, as the column
-  // condition did before.
-  const term = (prefix: string, n: number) => (Number.isSafeInteger(n) && n >= 0 ? `"_${prefix}${n}"` : '"_none"');
-  if (f.organizationId !== undefined) terms.push(term('o', f.organizationId));
-  if (f.columnId !== undefined) terms.push(term('c', f.columnId));
-  if (f.year !== undefined) terms.push(term('y', f.year));
-  return terms.map((t) => ` AND ${t}`).join('');
+/**
+ * PostgreSQL: the filters as a tsquery of lexemes the tsvector holds (`'_o8' & '_y2024'`), to be ANDed with
+ * the words' query as a tsquery value (to_tsquery would strip the '_'), so the GIN index intersects them with
+ * the words; the column conditions stay in the query as well. Null without filters; a value that cannot be
+ * one leaves its lexeme out (its column condition then matches nothing).
+ */
+export function filterLexemes(f: FilterFields): string | null {
+  const terms = filterTokens(f).filter((t): t is string => t !== null);
+  return terms.length ? terms.map((t) => `'${t}'`).join(' & ') : null;
+}
+
+/** SQLite: the filters as required terms of the FTS5 match; a value that cannot be one matches nothing. */
+export function filterMatch(f: FilterFields): string {
+  return filterTokens(f)
+    .map((t) => ` AND "${t ?? '_none'}"`)
+    .join('');
 }
 
 interface HitRow {
