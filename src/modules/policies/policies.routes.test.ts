@@ -245,6 +245,7 @@ for (const engine of testEngines()) {
           ['If-None-Match'],
           path,
         );
+        assert.match(op.description, /支持条件请求：响应带 ETag，If-None-Match 命中时答 304。$/, `${path} says so`);
       }
     });
 

@@ -815,8 +815,7 @@ export function policyApiRoutes(deps: Deps) {
       path: `${V1}/policies`,
       operationId: 'listPolicies',
       summary: '政策文件库',
-      description:
-        '已公开的政策文件，现行有效的在前。doc_number 按文号精确匹配（[2017]、(2017) 等写法均可）。支持条件请求：响应带 ETag，If-None-Match 命中时答 304。',
+      description: '已公开的政策文件，现行有效的在前。doc_number 按文号精确匹配（[2017]、(2017) 等写法均可）。',
       tags: ['政策文件'],
       query: z.object({
         organization: orgRef.optional(),
@@ -985,8 +984,7 @@ export function policyApiRoutes(deps: Deps) {
       path: `${V1}/interpretations`,
       operationId: 'listInterpretations',
       summary: '政策解读',
-      description:
-        '已公开的政策解读，新的在前；policy 给出所解读的政策文件编号时只列该文件的解读。支持条件请求：响应带 ETag，If-None-Match 命中时答 304。',
+      description: '已公开的政策解读，新的在前；policy 给出所解读的政策文件编号时只列该文件的解读。',
       tags: ['政策文件'],
       query: z.object({
         organization: orgRef.optional(),
@@ -1056,7 +1054,7 @@ export function policyApiRoutes(deps: Deps) {
       operationId: 'policyStatistics',
       summary: '政策文件统计（年度报告表二第一栏）',
       description:
-        '规章和行政规范性文件的本年制发件数、本年废止件数和年末现行有效件数（表二第一栏）；机构含其下级机构。废止指本年被其他文件废止或替代（以新文件施行日期为准）或经清理决定废止；有效期届满失效和宣布失效不是废止，另列在 expired。支持条件请求：响应带 ETag，If-None-Match 命中时答 304。',
+        '规章和行政规范性文件的本年制发件数、本年废止件数和年末现行有效件数（表二第一栏）；机构含其下级机构。废止指本年被其他文件废止或替代（以新文件施行日期为准）或经清理决定废止；有效期届满失效和宣布失效不是废止，另列在 expired。',
       tags: ['政策文件'],
       query: z.object({ year: z.coerce.number().int().min(1990).max(2200), organization: orgRef.optional() }),
       responses: {

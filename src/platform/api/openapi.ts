@@ -121,6 +121,8 @@ const CACHE_HEADERS = {
   'Last-Modified': { description: '最后修改时间；下次请求时放入 If-Modified-Since', schema: { type: 'string' } },
 };
 
+const ETAG_ONLY = '支持条件请求：响应带 ETag，If-None-Match 命中时答 304。';
+
 function operation(c: Components, op: ApiOperationSpec): Json {
   const responses: Json = {};
   const cacheHeaders = op.conditional === 'etag' ? { ETag: CACHE_HEADERS.ETag } : CACHE_HEADERS;
@@ -144,10 +146,12 @@ function operation(c: Components, op: ApiOperationSpec): Json {
     if (op.conditional !== 'etag')
       params.push({ name: 'If-Modified-Since', in: 'header', required: false, schema: { type: 'string' } });
   }
+  // An ETag-only operation says so in its description; one with both validators explains its Last-Modified.
+  const description = `${op.description ?? ''}${op.conditional === 'etag' ? ETAG_ONLY : ''}`;
   return {
     operationId: op.operationId,
     summary: op.summary,
-    ...(op.description ? { description: op.description } : {}),
+    ...(description ? { description } : {}),
     tags: op.tags,
     ...(params.length ? { parameters: params } : {}),
     ...(op.body
