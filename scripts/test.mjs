@@ -63,7 +63,7 @@ environment:
   GONGKAI_TEST_REQUIRE_ALL=1   a missing PostgreSQL or Chromium fails the run (CI sets it)
   GONGKAI_TEST_PG_URL=...      use this PostgreSQL server instead of starting a throwaway cluster
   CHROMIUM_PATH=...            Chromium to use (default /usr/bin/chromium)
-  GONGKAI_TEST_TIMEOUT_S       per-test timeout (default 600 unit, 900 e2e; on Node 20 it also bounds each file)
+  GONGKAI_TEST_TIMEOUT_S       per-test timeout (default 600 unit, 900 e2e; on Node 20 and 22 it also bounds each file)
   GONGKAI_TEST_STAGE_TIMEOUT_S per-stage timeout (default 2400)
 `);
 }
