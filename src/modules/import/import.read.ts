@@ -3,7 +3,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type ExcelJS from 'exceljs';
 import { DEFAULT_IMPORT_MAX_MB } from '../../config.js';
-import { humanSize } from '../../platform/files/files.service.js';
+import { humanSize } from '../../platform/files/size.js';
 
 // Reading the spreadsheet an agency exports from its old system: CSV (RFC 4180) in UTF-8 with or without a
 // BOM, UTF-16 ("Unicode text" from Excel, tab-separated) or GB18030/GBK (Excel's "CSV" on Chinese Windows),

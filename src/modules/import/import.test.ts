@@ -205,6 +205,32 @@ describe('reading import files', () => {
     assert.ok(isCanonicalBody(html));
     assert.equal(sanitizeBodyFully(html), html);
   });
+
+  test('the preparation thread loads no package besides zod and sanitize-html (exceljs only for an .xlsx)', () => {
+    // Every module it names is loaded through tsx's hooks before the first row: one value import of a
+    // database helper (kysely) once made the thread start 230–400 ms later, and the writer wait for it.
+    const packages = new Set<string>();
+    const seen = new Set<string>();
+    const walk = (file: string) => {
+      if (seen.has(file)) return;
+      seen.add(file);
+      const text = fs.readFileSync(file, 'utf8');
+      for (const m of text.matchAll(/^\s*(?:import|export)\s+(type\s+)?(?:[^;]*?\s+from\s+)?'([^']+)'/gm)) {
+        if (m[1]) continue; // types only: erased
+        const spec = m[2];
+        if (!spec.startsWith('.')) packages.add(spec);
+        else walk(path.resolve(path.dirname(file), spec.replace(/\.js$/, '.ts')));
+      }
+      for (const m of text.matchAll(/await import\('([^']+)'\)/g)) packages.add(`${m[1]} (on demand)`);
+    };
+    walk(path.join(import.meta.dirname, 'import.worker.ts'));
+    assert.ok(seen.size > 5, 'the walk follows the relative imports');
+    assert.deepEqual([...packages].filter((p) => !p.startsWith('node:')).sort(), [
+      'exceljs (on demand)',
+      'sanitize-html',
+      'zod',
+    ]);
+  });
 });
 
 const HEADER = '来源编号,栏目,标题,文号,生成日期,发布日期,主题分类,体裁分类,关键词,内容概述,正文,索引号,附件';

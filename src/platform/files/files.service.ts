@@ -9,6 +9,7 @@ import type { Database } from '../../db/schema.js';
 import { ValidationError } from '../errors.js';
 import { detectType } from './detect.js';
 import * as repo from './files.repository.js';
+import { humanSize } from './size.js';
 
 export { type DetectedType, detectType } from './detect.js';
 
@@ -176,25 +177,6 @@ export function findStoredFile(db: Db | Kysely<Database>, sha256: string): Promi
  */
 export function isPubliclyReferenced(db: Db | Kysely<Database>, sha256: string): Promise<boolean> {
   return repo.isPubliclyReferenced(kyselyOf(db), sha256);
-}
-
-const UNITS = ['KB', 'MB', 'GB', 'TB'];
-
-/** A size for people: "512 B", "850 KB", "1.2 MB", "12.5 MB" (binary units, as file managers show). */
-export function humanSize(bytes: number): string {
-  if (!Number.isFinite(bytes) || bytes < 0) return '';
-  if (bytes < 1024) return `${bytes} B`;
-  let v = bytes / 1024;
-  let i = 0;
-  for (;;) {
-    const shown = i === 0 ? Math.max(1, Math.round(v)) : Math.round(v * 10) / 10;
-    if (shown >= 1024 && i < UNITS.length - 1) {
-      v /= 1024;
-      i++;
-      continue;
-    }
-    return `${i === 0 ? shown : shown.toFixed(1).replace(/\.0$/, '')} ${UNITS[i]}`;
-  }
 }
 
 const TYPE_LABELS: Record<string, string> = {

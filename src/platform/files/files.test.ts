@@ -18,12 +18,12 @@ import {
   detectType,
   downloadName,
   filePath,
-  humanSize,
   isPubliclyReferenced,
   openFile,
   storeFile,
   typeLabel,
 } from './files.service.js';
+import { humanSize } from './size.js';
 
 // --- Minimal real files, built here so the tests need no binary fixtures and no dependency -----------
 

@@ -1,5 +1,6 @@
 import type { FieldErrors } from '../../../platform/errors.js';
-import { humanSize, typeLabel } from '../../../platform/files/files.service.js';
+import { typeLabel } from '../../../platform/files/files.service.js';
+import { humanSize } from '../../../platform/files/size.js';
 import { ErrorSummary, SelectField, TextArea, TextField } from '../../../platform/render/components.js';
 import { treeOptions } from '../../../platform/render/tree.js';
 import { formatDateTime } from '../../../platform/time.js';

@@ -1,5 +1,6 @@
 import { raw } from 'hono/html';
-import { humanSize, typeLabel } from '../../../platform/files/files.service.js';
+import { typeLabel } from '../../../platform/files/files.service.js';
+import { humanSize } from '../../../platform/files/size.js';
 import { PageNumbers } from '../../../platform/render/components.js';
 import { formatDateTime } from '../../../platform/time.js';
 import type { Column, Directory } from '../../directory/directory.service.js';
