@@ -143,6 +143,27 @@ describe('reading import files', () => {
     assert.ok(compared >= files.length * 2, `${compared} files compared`);
   });
 
+  test('a batch is decoded in spans of a few dozen rows, and a row larger than a span by itself, with the same cells', () => {
+    // Rows of 1 KB to 60 KB (a long body), blank records between some of them.
+    const bodies = Array.from({ length: 120 }, (_, i) => '预算公开，'.repeat(i % 17 === 5 ? 4000 : 60 + (i % 7) * 10));
+    const csv = [
+      '来源编号,标题,正文',
+      ...bodies.map((b, i) => `S-${i},"标题,${i}","${b}"${i % 9 === 0 ? '\r\n,,' : ''}`),
+    ].join('\r\n');
+    const expected = parseCsv(csv)
+      .slice(1)
+      .map((r) => r.cells)
+      .filter((cells) => cells.some((c) => c.trim()));
+    const sheet = csvSheet(Buffer.from(csv, 'utf8'));
+    decodeRows(sheet.rows);
+    const decoded = sheet.rows.filter((r) => (r as { decoded?: unknown }).decoded).length;
+    assert.ok(decoded >= 100 && decoded < 120, `${decoded} of 120 decoded ahead; the long ones on use`);
+    assert.deepEqual(
+      sheet.rows.map((r) => [...r.cells]),
+      expected,
+    );
+  });
+
   test('text is decoded as UTF-8 (with or without BOM), else as GB18030', () => {
     assert.deepEqual(decodeText(Buffer.from('\ufeff标题', 'utf8')), { text: '标题', encoding: 'UTF-8（带 BOM）' });
     assert.equal(decodeText(Buffer.from('标题', 'utf8')).encoding, 'UTF-8');
