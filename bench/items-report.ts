@@ -63,6 +63,11 @@ export interface ImportResult {
   indexed?: number;
   indexSeconds?: number | null;
   rerunCpuSeconds?: number | null;
+  /**
+   * SQLite: the same rows written right after by bare statements (bench/import-baseline.ts), the machine's speed
+   * of the moment: items per second from the first statement to the end of the last checkpoint.
+   */
+  baseline?: { itemsPerSecond: number; writeSeconds: number; checkpointSeconds: number } | null;
 }
 
 export interface SearchResultFigures extends Latency {
@@ -116,17 +121,25 @@ function latencyRow(label: string, l: Latency) {
 export function importFigure(run: ItemsRun, engine: 'sqlite' | 'postgres') {
   const runs = run.imports.filter((i) => i.engine === engine);
   if (!runs.length) return null;
+  const paired = runs.filter((i) => i.baseline);
   return {
     itemsPerSecond: median(runs.map((i) => i.itemsPerSecond)),
     runs: runs.map((i) => i.itemsPerSecond),
     first: runs[0],
+    /** The baseline's median, and the median of each run's import ÷ its baseline (null without a baseline). */
+    baseline: paired.length ? median(paired.map((i) => i.baseline!.itemsPerSecond)) : null,
+    ratio: paired.length ? median(paired.map((i) => i.itemsPerSecond / i.baseline!.itemsPerSecond)) : null,
   };
 }
 
 function importMeasured(f: NonNullable<ReturnType<typeof importFigure>>): string {
   const rows = `${n0(f.first.created)} rows of a CSV through \`gongkai import documents\``;
-  if (f.runs.length === 1) return `${n0(f.itemsPerSecond)} items/s (${rows})`;
-  return `${n0(f.itemsPerSecond)} items/s, the median of ${f.runs.length} runs (${f.runs.map(n0).join(' · ')}; ${rows} each; the first run is the one made right after the page and search phases)`;
+  const beside =
+    f.baseline && f.ratio
+      ? `; the same rows by bare SQL statements right beside it: ${n0(f.baseline)} items/s, the import at ${pct(f.ratio)} of that`
+      : '';
+  if (f.runs.length === 1) return `${n0(f.itemsPerSecond)} items/s (${rows}${beside})`;
+  return `${n0(f.itemsPerSecond)} items/s, the median of ${f.runs.length} runs (${f.runs.map(n0).join(' · ')}; ${rows} each; the first run is the one made right after the page and search phases${beside})`;
 }
 
 function block(run: ItemsRun, history: string[]): string {
@@ -165,6 +178,13 @@ function block(run: ItemsRun, history: string[]): string {
     '  The imported rows are deleted afterwards so every run starts from the same database. This is done',
     '  BENCH_IMPORT_RUNS times (default 3), each with a fresh CSV; the figure is the median run, as the page figures',
     '  are the median round, and every run is listed (the first comes right after the page and search phases).',
+    '  **Baseline** (SQLite): after each import the same rows are written into the same database by',
+    '  `bench/import-baseline.ts` — bare better-sqlite3 statements, 500 rows a transaction, one multi-row insert per',
+    '  table (items, version 1, the import event, the search queue), the bulk connection’s settings, SQLite’s own',
+    '  checkpoints off and one checkpoint at the end — timed from the first statement to the end of that checkpoint,',
+    '  with the file read and converted beforehand. It checks, sanitizes and allocates nothing, so it is a floor for',
+    '  the writing alone; measured beside each import, it carries the speed of the machine at that moment, which',
+    '  differs from day to day by more than most changes to the import.',
     `- **Cached item page**: one item page (${run.cached ? `\`${run.cached.path}\`` : 'not measured in this run'}) served by gongkai (\`serve\`, NODE_ENV=production,`,
     '  JOBS=0, on the benchmark database) and by `bench/raw-server.mjs` sending the same bytes and headers — the method',
     `  and helpers of \`npm run bench\` (bench/measure.ts): autocannon in this process, ${s.connections} connections, ${s.warmup} s warm-up, ${s.rounds} rounds`,
@@ -195,11 +215,11 @@ function block(run: ItemsRun, history: string[]): string {
     lines.push(
       '**Import** (`gongkai import documents`)',
       '',
-      '| engine | run | rows | created | items/s (command’s figure) | import time | CPU per item (import) | search indexing (--index-now) | command wall time | command CPU | re-run (all skipped) | other cores |',
-      '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+      '| engine | run | rows | created | items/s (command’s figure) | baseline items/s (bare statements) | import ÷ baseline | import time | CPU per item (import) | search indexing (--index-now) | command wall time | command CPU | re-run (all skipped) | other cores |',
+      '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
       ...run.imports.map(
         (i) =>
-          `| ${i.engine} | ${i.run} | ${n0(i.rows)} | ${n0(i.created)} | **${n0(i.itemsPerSecond)}** | ${i.importSeconds.toFixed(1)} s | ${i.importCpuUsPerItem ? `${n0(i.importCpuUsPerItem)} µs${i.writerCpuUsPerItem ? ` (writer thread ${n0(i.writerCpuUsPerItem)} µs)` : ''}` : '—'} | ${i.indexSeconds ? `${n0(i.indexed ?? 0)} in ${i.indexSeconds.toFixed(1)} s (${n0((i.indexed ?? 0) / i.indexSeconds)}/s)` : '—'} | ${i.wallSeconds.toFixed(1)} s | ${i.commandCpuSeconds ? `${i.commandCpuSeconds.toFixed(1)} s` : '—'} | ${i.rerunSeconds.toFixed(1)} s${i.rerunCpuSeconds ? ` (CPU ${i.rerunCpuSeconds.toFixed(1)} s)` : ''} | ${i.otherCores.toFixed(2)} |`,
+          `| ${i.engine} | ${i.run} | ${n0(i.rows)} | ${n0(i.created)} | **${n0(i.itemsPerSecond)}** | ${i.baseline ? `${n0(i.baseline.itemsPerSecond)} (writing ${i.baseline.writeSeconds.toFixed(1)} s, checkpoint ${i.baseline.checkpointSeconds.toFixed(1)} s)` : '—'} | ${i.baseline ? pct(i.itemsPerSecond / i.baseline.itemsPerSecond) : '—'} | ${i.importSeconds.toFixed(1)} s | ${i.importCpuUsPerItem ? `${n0(i.importCpuUsPerItem)} µs${i.writerCpuUsPerItem ? ` (writer thread ${n0(i.writerCpuUsPerItem)} µs)` : ''}` : '—'} | ${i.indexSeconds ? `${n0(i.indexed ?? 0)} in ${i.indexSeconds.toFixed(1)} s (${n0((i.indexed ?? 0) / i.indexSeconds)}/s)` : '—'} | ${i.wallSeconds.toFixed(1)} s | ${i.commandCpuSeconds ? `${i.commandCpuSeconds.toFixed(1)} s` : '—'} | ${i.rerunSeconds.toFixed(1)} s${i.rerunCpuSeconds ? ` (CPU ${i.rerunCpuSeconds.toFixed(1)} s)` : ''} | ${i.otherCores.toFixed(2)} |`,
       ),
       '',
     );
@@ -261,7 +281,7 @@ function historyLine(run: ItemsRun): string {
   const parts = [
     `${run.machine.date.slice(0, 16).replace('T', ' ')} UTC · ${n0(run.sqliteItems)} items`,
     imp
-      ? `import ${n0(imp.itemsPerSecond)} items/s${imp.runs.length > 1 ? ` (median of ${imp.runs.map(n0).join(' · ')})` : ''}`
+      ? `import ${n0(imp.itemsPerSecond)} items/s${imp.runs.length > 1 ? ` (median of ${imp.runs.map(n0).join(' · ')})` : ''}${imp.ratio ? `, ${pct(imp.ratio)} of bare statements (${n0(imp.baseline!)})` : ''}`
       : null,
     run.cached ? `cached item page ${pct(run.cached.ratio)} of raw` : null,
     un ? `uncached p95 ${ms(un.lat.p95)}` : null,

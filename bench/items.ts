@@ -439,11 +439,12 @@ const GNU_TIME = fs.existsSync('/usr/bin/time') ? '/usr/bin/time' : null;
 function runCli(
   args: string[],
   env: NodeJS.ProcessEnv,
+  script = path.join('src', 'main.ts'),
 ): Promise<{ code: number; stdout: string; stderr: string; seconds: number; cpuSeconds: number | null }> {
   return new Promise((resolve) => {
     const t0 = performance.now();
     const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
-    const argv = [process.execPath, ...prof, '--import', 'tsx', path.join('src', 'main.ts'), ...args];
+    const argv = [process.execPath, ...prof, '--import', 'tsx', script, ...args];
     const [cmd, ...rest] = GNU_TIME ? [GNU_TIME, '-f', 'gnu-time-cpu %U %S', ...argv] : argv;
     const child = spawn(cmd, rest, {
       cwd: root,
@@ -566,6 +567,18 @@ async function importRun(
   );
   // Leave the benchmark database as it was.
   await removeImported(db, tree.id, prefix);
+  // SQLite: the same rows by bare statements, right after, into the same database (bench/import-baseline.ts).
+  let baseline: { itemsPerSecond: number; writeSeconds: number; checkpointSeconds: number } | null = null;
+  if (engine === 'sqlite') {
+    const b = await runCli([file, IMPORT_ORG], env, path.join('bench', 'import-baseline.ts'));
+    const line = /^baseline (.*)$/m.exec(b.stdout);
+    if (b.code !== 0 || !line) throw new Error(`import baseline failed (${b.code}): ${b.stderr.slice(-2000)}`);
+    baseline = JSON.parse(line[1]);
+    console.log(
+      `  baseline (bare statements): ${Math.round(baseline!.itemsPerSecond)} items/s (writing ${baseline!.writeSeconds.toFixed(1)} s, last checkpoint ${baseline!.checkpointSeconds.toFixed(1)} s)`,
+    );
+    await removeImported(db, tree.id, prefix);
+  }
   const created = Number(m[1]);
   const importSeconds = Number(m[2]);
   const cpu = /CPU ([\d.]+) 秒/.exec(first.stdout);
@@ -587,6 +600,7 @@ async function importRun(
     rerunSeconds: again.seconds,
     rerunOutput: again.stdout.trim().split('\n').slice(-1)[0],
     otherCores: other,
+    baseline,
   };
 }
 
