@@ -16,6 +16,7 @@ import fs from 'node:fs';
 import { bulkConnection } from '../src/db/bulk.js';
 import { csvSheet } from '../src/modules/import/import.read.js';
 import { mapHeader } from '../src/modules/import/import.schema.js';
+import { IMPORTED_VERSION_COLUMNS } from '../src/modules/publishing/publishing.service.js';
 import { scriptDeps } from './seed.js';
 
 const [file, orgSlug] = process.argv.slice(2);
@@ -88,22 +89,7 @@ const ITEM = [
   'created_at',
   'updated_at',
 ];
-const VERSION = [
-  'item_id',
-  'version',
-  'title',
-  'doc_number',
-  'summary',
-  'keywords',
-  'theme',
-  'genre',
-  'body_html',
-  'attachments_json',
-  'change_kind',
-  'change_note',
-  'published_at',
-  'published_by',
-];
+const VERSION = [...IMPORTED_VERSION_COLUMNS];
 const EVENT = ['item_id', 'at', 'actor_user_id', 'actor_name', 'action', 'from_status', 'to_status', 'comment'];
 const statements = new Map<string, ReturnType<typeof handle.prepare>>();
 const insert = (table: string, cols: string[], n: number, returning = '') => {

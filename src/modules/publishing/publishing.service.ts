@@ -922,6 +922,24 @@ export async function importPublished(
   return { id: r.results[0].id, created: r.results[0].created };
 }
 
+/** The columns of an imported item's version 1, in the order importPublishedMany gives their values. */
+export const IMPORTED_VERSION_COLUMNS = [
+  'item_id',
+  'version',
+  'title',
+  'doc_number',
+  'summary',
+  'keywords',
+  'theme',
+  'genre',
+  'body_html',
+  'attachments_json',
+  'change_kind',
+  'change_note',
+  'published_at',
+  'published_by',
+] as const;
+
 export interface ImportManyResult {
   sourceRef: string;
   id: number;
@@ -1035,22 +1053,7 @@ export async function importPublishedMany(
     trx,
     engine,
     'item_versions',
-    [
-      'item_id',
-      'version',
-      'title',
-      'doc_number',
-      'summary',
-      'keywords',
-      'theme',
-      'genre',
-      'body_html',
-      'attachments_json',
-      'change_kind',
-      'change_note',
-      'published_at',
-      'published_by',
-    ],
+    IMPORTED_VERSION_COLUMNS,
     fresh.map((it, i) => [
       freshIds[i],
       1,
