@@ -13,10 +13,14 @@
 // database at the end, timed: the import's figure includes its last checkpoint too. Prints one line,
 // `baseline {json}`. The bench deletes the rows again by their source ids.
 import fs from 'node:fs';
-import { bulkConnection } from '../src/db/bulk.js';
+import { bulkConnection, rowsPerStatement, statementText } from '../src/db/bulk.js';
 import { csvSheet } from '../src/modules/import/import.read.js';
 import { mapHeader } from '../src/modules/import/import.schema.js';
-import { IMPORTED_VERSION_COLUMNS } from '../src/modules/publishing/publishing.service.js';
+import {
+  type ImportedItem,
+  importedItemRow,
+  importedVersionRow,
+} from '../src/modules/publishing/publishing.service.js';
 import { scriptDeps } from './seed.js';
 
 const [file, orgSlug] = process.argv.slice(2);
@@ -41,76 +45,51 @@ const columns = new Map(
 );
 const ts = new Date().toISOString();
 const cell = (cells: string[], k: number | undefined) => (k === undefined ? '' : (cells[k] ?? '').trim());
-const rows = sheet.rows.map((r, i) => {
+const rows: { item: ImportedItem; indexNumber: string }[] = sheet.rows.map((r, i) => {
   const c = r.cells as string[];
   const published = cell(c, at.published_at);
   const columnId = columns.get(cell(c, at.column));
   if (columnId === undefined) throw new Error(`row ${r.line}: no column ${cell(c, at.column)}`);
   return {
-    columnId,
-    sourceRef: cell(c, at.source_id),
     indexNumber: `BASELINE-${process.pid}-${i}`,
-    title: cell(c, at.title),
-    docNumber: cell(c, at.doc_number),
-    dateCreated: cell(c, at.date_created),
-    publishedAt: new Date(`${published.slice(0, 10)}T${published.slice(11, 16) || '00:00'}:00+08:00`).toISOString(),
-    theme: cell(c, at.theme),
-    genre: cell(c, at.genre),
-    keywords: cell(c, at.keywords),
-    summary: cell(c, at.summary),
-    body: cell(c, at.body),
+    item: {
+      sourceRef: cell(c, at.source_id),
+      columnId,
+      title: cell(c, at.title),
+      docNumber: cell(c, at.doc_number),
+      dateCreated: cell(c, at.date_created),
+      publishedAt: new Date(`${published.slice(0, 10)}T${published.slice(11, 16) || '00:00'}:00+08:00`).toISOString(),
+      theme: cell(c, at.theme),
+      genre: cell(c, at.genre),
+      keywords: cell(c, at.keywords),
+      summary: cell(c, at.summary),
+      bodyHtml: cell(c, at.body),
+    },
   };
 });
 
-const ITEM = [
-  'organization_id',
-  'column_id',
-  'index_number',
-  'title',
-  'doc_number',
-  'date_created',
-  'theme',
-  'genre',
-  'keywords',
-  'summary',
-  'body_html',
-  'disclosure',
-  'exemption',
-  'five_category',
-  'disclosure_method',
-  'status',
-  'change_kind',
-  'change_note',
-  'published_version',
-  'first_published_at',
-  'last_published_at',
-  'withdrawn',
-  'source_ref',
-  'created_at',
-  'updated_at',
-];
-const VERSION = [...IMPORTED_VERSION_COLUMNS];
-const EVENT = ['item_id', 'at', 'actor_user_id', 'actor_name', 'action', 'from_status', 'to_status', 'comment'];
-const statements = new Map<string, ReturnType<typeof handle.prepare>>();
-const insert = (table: string, cols: string[], n: number, returning = '') => {
-  const key = `${table}:${n}`;
-  let st = statements.get(key);
-  if (!st) {
-    const tuple = `(${cols.map(() => '?').join(',')})`;
-    st = handle.prepare(
-      `insert into ${table} (${cols.join(',')}) values ${Array(n).fill(tuple).join(',')}${returning}`,
-    );
-    statements.set(key, st);
+// The import's own rows (importedItemRow, importedVersionRow) and statement texts (src/db/bulk.ts), run by
+// bare prepared statements instead of through Kysely.
+const prepared = new Map<string, ReturnType<typeof handle.prepare>>();
+function insert(table: string, objects: Record<string, unknown>[], returning: string[] = []) {
+  const out: Record<string, unknown>[] = [];
+  if (!objects.length) return out;
+  const cols = Object.keys(objects[0]);
+  const per = rowsPerStatement(cols.length);
+  for (let i = 0; i < objects.length; i += per) {
+    const part = objects.slice(i, i + per);
+    const text = statementText('sqlite', table, cols, part.length, returning);
+    let st = prepared.get(text);
+    if (!st) {
+      st = handle!.prepare(text);
+      prepared.set(text, st);
+    }
+    const values = part.flatMap((o) => cols.map((c) => o[c]));
+    if (returning.length) out.push(...(st.all(values) as Record<string, unknown>[]));
+    else st.run(values);
   }
-  return st;
-};
-// SQLite allows 32,766 parameters a statement.
-const chunks = <T>(xs: T[], cols: string[]) => {
-  const per = Math.floor(32_766 / cols.length);
-  const out: T[][] = [];
-  for (let i = 0; i < xs.length; i += per) out.push(xs.slice(i, i + per));
   return out;
-};
+}
 
 const bulk = bulkConnection(deps.db);
 const previous = Number(handle.pragma('wal_autocheckpoint', { simple: true }));
@@ -119,64 +98,31 @@ const t0 = performance.now();
 for (let i = 0; i < rows.length; i += 500) {
   const batch = rows.slice(i, i + 500);
   handle.transaction(() => {
-    const ids: number[] = [];
-    for (const part of chunks(batch, ITEM)) {
-      const values = part.flatMap((r) => [
-        org.id,
-        r.columnId,
-        r.indexNumber,
-        r.title,
-        r.docNumber,
-        r.dateCreated,
-        r.theme,
-        r.genre,
-        r.keywords,
-        r.summary,
-        r.body,
-        'proactive',
-        '',
-        'result',
-        '政府网站',
-        'published',
-        'initial',
-        '',
-        1,
-        r.publishedAt,
-        r.publishedAt,
-        0,
-        r.sourceRef,
-        ts,
-        ts,
-      ]);
-      for (const x of insert('items', ITEM, part.length, ' returning id').all(values) as { id: number }[])
-        ids.push(x.id);
-    }
-    let k = 0;
-    for (const part of chunks(batch, VERSION)) {
-      const values = part.flatMap((r) => [
-        ids[k++],
-        1,
-        r.title,
-        r.docNumber,
-        r.summary,
-        r.keywords,
-        r.theme,
-        r.genre,
-        r.body,
-        '[]',
-        'initial',
-        '',
-        r.publishedAt,
-        null,
-      ]);
-      insert('item_versions', VERSION, part.length).run(values);
-    }
-    k = 0;
-    for (const part of chunks(batch, EVENT)) {
-      const values = part.flatMap((r) => [ids[k++], ts, null, 'baseline', 'import', null, 'published', r.sourceRef]);
-      insert('item_events', EVENT, part.length).run(values);
-    }
-    insert('search_queue', ['item_id', 'queued_at'], ids.length).run(ids.flatMap((id) => [id, ts]));
+    const items = batch.map((r) =>
+      importedItemRow(org.id, r.item.columnId, r.indexNumber, r.item, r.item.bodyHtml, ts),
+    );
+    const ids = insert('items', items, ['id']).map((x) => Number(x.id));
+    insert(
+      'item_versions',
+      batch.map((r, k) => importedVersionRow(ids[k], r.item, r.item.bodyHtml)),
+    );
+    insert(
+      'item_events',
+      batch.map((r, k) => ({
+        item_id: ids[k],
+        at: ts,
+        actor_user_id: null,
+        actor_name: 'baseline',
+        action: 'import',
+        from_status: null,
+        to_status: 'published',
+        comment: r.item.sourceRef,
+      })),
+    );
+    insert(
+      'search_queue',
+      ids.map((id) => ({ item_id: id, queued_at: ts })),
+    );
   })();
 }
 const t1 = performance.now();

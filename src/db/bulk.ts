@@ -11,11 +11,17 @@ import type { Database } from './schema.js';
 // Bound parameters per statement: SQLite allows 32,766, PostgreSQL 65,535.
 const MAX_PARAMS = 30_000;
 
+/** How many rows of `columns` values fit one statement under the engines' parameter limits. */
+export function rowsPerStatement(columns: number): number {
+  return Math.max(1, Math.floor(MAX_PARAMS / columns));
+}
+
 const texts = new Map<string, string>();
 
 const quote = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
-function statementText(
+/** The SQL of a multi-row insert of one shape, built once and kept. */
+export function statementText(
   engine: Engine,
   table: string,
   columns: readonly string[],
@@ -54,7 +60,7 @@ export async function insertRows<T extends keyof Database & string>(
   returning: readonly (keyof Database[T] & string)[] = [],
 ): Promise<Record<string, unknown>[]> {
   if (!columns.length) throw new Error('insertRows: no columns');
-  const perStatement = Math.max(1, Math.floor(MAX_PARAMS / columns.length));
+  const perStatement = rowsPerStatement(columns.length);
   const out: Record<string, unknown>[] = [];
   for (let i = 0; i < rows.length; i += perStatement) {
     const chunk = rows.slice(i, i + perStatement);

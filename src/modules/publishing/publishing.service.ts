@@ -860,8 +860,11 @@ export interface ImportedItem {
   attachments?: { sha256: string; filename: string; size: number; mime: string; ext: string }[];
 }
 
-/** The items row of an imported, already published item (version 1), shared by the single and bulk paths. */
-function importedItemRow(
+/**
+ * The items row of an imported, already published item (version 1), shared by the single and bulk paths (and
+ * the import's benchmark baseline, bench/import-baseline.ts).
+ */
+export function importedItemRow(
   organizationId: number,
   columnId: number,
   indexNumber: string,
@@ -922,23 +925,36 @@ export async function importPublished(
   return { id: r.results[0].id, created: r.results[0].created };
 }
 
-/** The columns of an imported item's version 1, in the order importPublishedMany gives their values. */
-export const IMPORTED_VERSION_COLUMNS = [
-  'item_id',
-  'version',
-  'title',
-  'doc_number',
-  'summary',
-  'keywords',
-  'theme',
-  'genre',
-  'body_html',
-  'attachments_json',
-  'change_kind',
-  'change_note',
-  'published_at',
-  'published_by',
-] as const;
+/** Version 1 of an imported item: what its public page shows (shared with the benchmark baseline). */
+export function importedVersionRow(itemId: number, it: ImportedItem, body: string) {
+  return {
+    item_id: itemId,
+    version: 1,
+    title: it.title,
+    doc_number: it.docNumber ?? '',
+    summary: it.summary ?? '',
+    keywords: it.keywords ?? '',
+    theme: it.theme,
+    genre: it.genre,
+    body_html: body,
+    // The same shape publishInternal freezes from the item's attachment rows.
+    attachments_json: JSON.stringify(
+      (it.attachments ?? []).map((a) => ({
+        sha256: a.sha256,
+        filename: a.filename,
+        alt: '',
+        inline: 0,
+        size: a.size,
+        mime: a.mime,
+        ext: a.ext,
+      })),
+    ),
+    change_kind: 'initial',
+    change_note: '',
+    published_at: it.publishedAt,
+    published_by: null,
+  };
+}
 
 export interface ImportManyResult {
   sourceRef: string;
@@ -1049,38 +1065,14 @@ export async function importPublishedMany(
   );
   await insertRows(trx, engine, 'published_files', ['item_id', 'file_sha256'], publishedFiles);
 
+  const versions = fresh.map((it, i) => importedVersionRow(freshIds[i], it, bodies[i]));
+  const versionColumns = Object.keys(versions[0] ?? {}) as (keyof ReturnType<typeof importedVersionRow>)[];
   await insertRows(
     trx,
     engine,
     'item_versions',
-    IMPORTED_VERSION_COLUMNS,
-    fresh.map((it, i) => [
-      freshIds[i],
-      1,
-      it.title,
-      it.docNumber ?? '',
-      it.summary ?? '',
-      it.keywords ?? '',
-      it.theme,
-      it.genre,
-      bodies[i],
-      // The same shape publishInternal freezes from the item's attachment rows.
-      JSON.stringify(
-        (it.attachments ?? []).map((a) => ({
-          sha256: a.sha256,
-          filename: a.filename,
-          alt: '',
-          inline: 0,
-          size: a.size,
-          mime: a.mime,
-          ext: a.ext,
-        })),
-      ),
-      'initial',
-      '',
-      it.publishedAt,
-      null,
-    ]),
+    versionColumns,
+    versions.map((v) => versionColumns.map((c) => v[c])),
   );
   await insertRows(
     trx,
