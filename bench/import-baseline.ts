@@ -98,9 +98,7 @@ const t0 = performance.now();
 for (let i = 0; i < rows.length; i += 500) {
   const batch = rows.slice(i, i + 500);
   handle.transaction(() => {
-    const items = batch.map((r) =>
-      importedItemRow(org.id, r.item.columnId, r.indexNumber, r.item, r.item.bodyHtml, ts),
-    );
+    const items = batch.map((r) => importedItemRow(org.id, r.item.columnId, r.indexNumber, r.item, ts));
     const ids = insert('items', items, ['id']).map((x) => Number(x.id));
     insert(
       'item_versions',

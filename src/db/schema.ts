@@ -204,7 +204,12 @@ export interface ItemTable {
   genre: string; // 体裁分类
   keywords: string;
   summary: string; // 内容概述
-  body_html: string; // sanitized
+  /**
+   * The working copy's body (sanitized), or '' when body_in_version is 1: then it is the body of version
+   * published_version. Read items through findItem (publishing.repository.ts), which resolves it as body_html.
+   */
+  working_body_html: string;
+  body_in_version: Generated<number>;
   disclosure: string; // proactive (主动公开) | on_request (依申请公开) | exempt (不予公开)
   exemption: string; // the exemption's key when exempt
   five_category: string; // 五公开: decision | execution | management | service | result

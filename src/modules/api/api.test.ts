@@ -8,6 +8,7 @@ import { countDocuments, indexDocuments } from '../../platform/search/search.rep
 import { createTestApp, insertStaff, signedInClient, type TestApp } from '../../testing/app.js';
 import { testEngines } from '../../testing/db.js';
 import { directoryOf } from '../directory/directory.service.js';
+import { findItem } from '../publishing/publishing.repository.js';
 import * as pub from '../publishing/publishing.service.js';
 import { seedDemo } from '../seed/demo.js';
 
@@ -553,11 +554,7 @@ for (const engine of testEngines()) {
         .executeTakeFirstOrThrow();
       assert.equal(audit.actor_name, 'api:drafter 系统 (drafter)');
       assert.equal(audit.actor_user_id, people.drafter.id);
-      const item = await t.db.kysely
-        .selectFrom('items')
-        .selectAll()
-        .where('id', '=', r.id as number)
-        .executeTakeFirstOrThrow();
+      const item = (await findItem(t.db.kysely, r.id as number))!;
       assert.equal(item.drafted_by, people.drafter.id);
       assert.doesNotMatch(item.body_html, /script/);
 

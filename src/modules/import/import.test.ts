@@ -9,6 +9,7 @@ import { isCanonicalBody } from '../../platform/html/canonical.js';
 import { sanitizeBodyFully } from '../../platform/html/sanitize.js';
 import { createTestApp, type TestApp, TestClient } from '../../testing/app.js';
 import { testEngines } from '../../testing/db.js';
+import { findItem } from '../publishing/publishing.repository.js';
 import { importPublishedMany } from '../publishing/publishing.service.js';
 import { drainSearchQueue } from '../search/search-queue.js';
 import { seedDemo } from '../seed/demo.js';
@@ -308,14 +309,16 @@ for (const engine of testEngines()) {
       );
       assert.equal(summaryLine(r), '新建 2 条，已存在跳过 0 条，错误 5 条');
 
-      const items = await t.db.kysely
+      const stored = await t.db.kysely
         .selectFrom('items')
-        .selectAll()
+        .select(['id', 'working_body_html', 'body_in_version'])
         .where('source_ref', 'in', ['OLD-1', 'OLD-6'])
         .orderBy('source_ref')
         .execute();
-      assert.equal(items.length, 2);
-      const [one, six] = items;
+      assert.equal(stored.length, 2);
+      // Each body is stored once, in the published version; the working copy points at it.
+      assert.ok(stored.every((r) => r.working_body_html === '' && r.body_in_version === 1));
+      const [one, six] = await Promise.all(stored.map(async (r) => (await findItem(t.db.kysely, r.id))!));
       assert.equal(one.status, 'published');
       assert.equal(one.published_version, 1);
       assert.match(one.index_number, /^HLWT-ZCWJ-2017-\d{5}$/);
@@ -423,7 +426,10 @@ for (const engine of testEngines()) {
       );
       const row = await t.db.kysely
         .selectFrom('items')
-        .select(['title', 'date_created', 'genre', 'body_html'])
+        .innerJoin('item_versions as v', (j) =>
+          j.onRef('v.item_id', '=', 'items.id').onRef('v.version', '=', 'items.published_version'),
+        )
+        .select(['items.title', 'items.date_created', 'items.genre', 'v.body_html'])
         .where('source_ref', '=', 'X-1')
         .executeTakeFirstOrThrow();
       assert.deepEqual(row, {
@@ -533,7 +539,10 @@ for (const engine of testEngines()) {
         });
         const items = await t.db.kysely
           .selectFrom('items')
-          .select(['source_ref', 'title', 'body_html', 'index_number'])
+          .innerJoin('item_versions as v', (j) =>
+            j.onRef('v.item_id', '=', 'items.id').onRef('v.version', '=', 'items.published_version'),
+          )
+          .select(['items.source_ref', 'items.title', 'v.body_html', 'items.index_number'])
           .where('source_ref', 'like', `${p}-%`)
           .orderBy('source_ref')
           .execute();
@@ -575,7 +584,10 @@ for (const engine of testEngines()) {
       assert.equal(r.prepareThreadCpuSeconds, null, 'prepared on the main thread');
       const item = await t.db.kysely
         .selectFrom('items')
-        .select('body_html')
+        .innerJoin('item_versions as v', (j) =>
+          j.onRef('v.item_id', '=', 'items.id').onRef('v.version', '=', 'items.published_version'),
+        )
+        .select('v.body_html')
         .where('source_ref', '=', 'FB-1')
         .executeTakeFirstOrThrow();
       assert.equal(item.body_html, '<p>正文</p>');

@@ -5,6 +5,7 @@ import { onEvent } from '../../platform/events.js';
 import { createTestApp, insertStaff, signedInClient, type TestApp, TestClient } from '../../testing/app.js';
 import { testEngines } from '../../testing/db.js';
 import { directoryOf } from '../directory/directory.service.js';
+import { findItem } from '../publishing/publishing.repository.js';
 import { seedDemo } from '../seed/demo.js';
 import * as csvc from './campaigns.service.js';
 import * as repo from './policies.repository.js';
@@ -188,11 +189,7 @@ for (const engine of testEngines()) {
       assert.equal(closed.status, 303);
       const v = await csvc.campaignView(t.deps, id);
       assert.equal(v.campaign.status, 'closed');
-      const item = await t.db.kysely
-        .selectFrom('items')
-        .selectAll()
-        .where('id', '=', v.campaign.result_item_id!)
-        .executeTakeFirstOrThrow();
+      const item = (await findItem(t.db.kysely, v.campaign.result_item_id!))!;
       assert.equal(item.column_id, other.id);
       assert.equal(item.status, 'published');
       assert.match(item.body_html, /宣布失效/);

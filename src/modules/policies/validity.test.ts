@@ -3,6 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import { openApiChecker } from '../../platform/api/testing.js';
 import { createTestApp, type TestApp, TestClient } from '../../testing/app.js';
 import { testEngines } from '../../testing/db.js';
+import { findItem } from '../publishing/publishing.repository.js';
 import { formValuesOf } from '../publishing/publishing.routes.js';
 import * as pub from '../publishing/publishing.service.js';
 import { seedDemo } from '../seed/demo.js';
@@ -259,11 +260,7 @@ for (const engine of testEngines()) {
 
       // A revision of the document with a new title, republished an hour later.
       t.setNow(new Date('2026-12-02T03:00:00Z'));
-      const item = await t.db.kysely
-        .selectFrom('items')
-        .selectAll()
-        .where('id', '=', p.itemId)
-        .executeTakeFirstOrThrow();
+      const item = (await findItem(t.db.kysely, p.itemId))!;
       await pub.startRevision(t.deps, people.drafter.p, people.drafter.actor, p.itemId);
       await pub.updateDraft(t.deps, people.drafter.p, people.drafter.actor, p.itemId, {
         ...formValuesOf(item),

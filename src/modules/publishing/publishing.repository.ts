@@ -1,10 +1,26 @@
-import { type Insertable, type Kysely, sql, type Updateable } from 'kysely';
+import { type Insertable, type Kysely, type Selectable, sql, type Updateable } from 'kysely';
 import type { Database, ItemEventTable, ItemTable, ItemVersionTable } from '../../db/schema.js';
 
-export type ItemRow = NonNullable<Awaited<ReturnType<typeof findItem>>>;
+/** An item with its working copy's body resolved (`body_html`), wherever that body is stored. */
+export type ItemRow = Omit<Selectable<ItemTable>, 'working_body_html'> & { body_html: string };
 
-export function findItem(db: Kysely<Database>, id: number) {
-  return db.selectFrom('items').selectAll().where('id', '=', id).executeTakeFirst();
+/**
+ * The item with its working copy's body as `body_html`: its own (`working_body_html`), or, when
+ * `body_in_version` is set, the body of its published version, which then is the same text stored once.
+ * A version is never changed once written, so the second read needs no transaction.
+ */
+export async function findItem(db: Kysely<Database>, id: number): Promise<ItemRow | undefined> {
+  const row = await db.selectFrom('items').selectAll().where('id', '=', id).executeTakeFirst();
+  if (!row) return undefined;
+  const { working_body_html, ...rest } = row;
+  if (!row.body_in_version) return { ...rest, body_html: working_body_html };
+  const v = await db
+    .selectFrom('item_versions')
+    .select('body_html')
+    .where('item_id', '=', id)
+    .where('version', '=', row.published_version)
+    .executeTakeFirstOrThrow();
+  return { ...rest, body_html: v.body_html };
 }
 
 export async function insertItem(db: Kysely<Database>, row: Insertable<ItemTable>): Promise<number> {

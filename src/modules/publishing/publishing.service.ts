@@ -222,7 +222,7 @@ export async function insertDraft(
       genre: input.genre,
       keywords: input.keywords,
       summary: input.summary,
-      body_html: body,
+      working_body_html: body,
       disclosure: input.disclosure,
       exemption: input.exemption,
       five_category: input.five_category,
@@ -258,7 +258,7 @@ export async function insertDraft(
         entityId: id,
         organizationId,
         summary: `起草信息：${input.title}（${indexNumber}）`,
-        after: { ...row, body_html: `[${body.length} chars]` },
+        after: { ...row, working_body_html: undefined, body_html: `[${body.length} chars]` },
       },
       now,
     );
@@ -287,7 +287,9 @@ export async function updateDraft(deps: Deps, p: Principal, actor: Actor, itemId
       genre: input.genre,
       keywords: input.keywords,
       summary: input.summary,
-      body_html: body,
+      // The edited body is the item's own again, whether or not it still equals the published one.
+      working_body_html: body,
+      body_in_version: 0,
       disclosure: input.disclosure,
       exemption: input.exemption,
       five_category: input.five_category,
@@ -300,7 +302,7 @@ export async function updateDraft(deps: Deps, p: Principal, actor: Actor, itemId
       throw new ConflictError('信息状态已被他人改变，请刷新后重试。');
     await itemEvent(trx, ctx.item, actor, 'edit', 'draft', '', now);
     const { body_html: b0, ...before } = ctx.item;
-    const { body_html: b1, ...after } = patch;
+    const { working_body_html: b1, body_in_version: _, ...after } = patch;
     await recordAudit(
       trx,
       deps.db.engine,
@@ -506,6 +508,9 @@ export async function publishInTransaction(
       scheduled_at: null,
       change_kind: 'initial',
       change_note: '',
+      // The body goes into the new version below; the working copy points at it until it is edited again.
+      working_body_html: '',
+      body_in_version: 1,
       updated_at: ts,
     });
     if (!ok) throw new ConflictError('信息状态已被他人改变，请刷新后重试。');
@@ -862,14 +867,14 @@ export interface ImportedItem {
 
 /**
  * The items row of an imported, already published item (version 1), shared by the single and bulk paths (and
- * the import's benchmark baseline, bench/import-baseline.ts).
+ * the import's benchmark baseline, bench/import-baseline.ts). Its body is stored once, in the version
+ * (importedVersionRow): the working copy points at it.
  */
 export function importedItemRow(
   organizationId: number,
   columnId: number,
   indexNumber: string,
   it: ImportedItem,
-  body: string,
   ts: string,
 ) {
   return {
@@ -883,7 +888,8 @@ export function importedItemRow(
     genre: it.genre,
     keywords: it.keywords ?? '',
     summary: it.summary ?? '',
-    body_html: body,
+    working_body_html: '',
+    body_in_version: 1,
     disclosure: 'proactive',
     exemption: '',
     five_category: it.fiveCategory ?? 'result',
@@ -1033,7 +1039,7 @@ export async function importPublishedMany(
   // statement, Kysely's per-value query tree would cost more than the inserts themselves.
   const engine = deps.db.engine;
   const rows = fresh.map((it, i) =>
-    importedItemRow(organizationId, it.columnId, it.indexNumber || (allocated.get(it) as string), it, bodies[i], ts),
+    importedItemRow(organizationId, it.columnId, it.indexNumber || (allocated.get(it) as string), it, ts),
   );
   const itemColumns = Object.keys(rows[0] ?? {}) as (keyof ReturnType<typeof importedItemRow>)[];
   const idOf = new Map<string, number>();

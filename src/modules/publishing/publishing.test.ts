@@ -6,6 +6,7 @@ import { createTestApp, insertStaff, signedInClient, type TestApp, TestClient } 
 import { testEngines } from '../../testing/db.js';
 import { directoryOf } from '../directory/directory.service.js';
 import { seedDemo } from '../seed/demo.js';
+import { findItem } from './publishing.repository.js';
 import * as svc from './publishing.service.js';
 
 const actor = (u: { id: number; username: string }) => ({ userId: u.id, name: u.username, ip: '127.0.0.1' });
@@ -82,7 +83,7 @@ for (const engine of testEngines()) {
 
     test('a draft gets a unique index number from the pattern and its body is sanitized', async () => {
       const id = await svc.createDraft(t.deps, people.drafter.p, actor(people.drafter), orgId, draft());
-      const item = await t.db.kysely.selectFrom('items').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+      const item = (await findItem(t.db.kysely, id))!;
       assert.match(item.index_number, /^HLWT-ZCWJ-2026-\d{5}$/);
       assert.doesNotMatch(item.body_html, /script/);
       assert.match(item.body_html, /<strong>文化企业<\/strong>/);
@@ -280,6 +281,69 @@ for (const engine of testEngines()) {
       assert.match(now, /2026年修订/);
       assert.match(now, /修订记录/);
       assert.match(now, /新增图书馆夜间开放时间/);
+    });
+
+    test('a published body is stored once: the working copy points at its version until edited', async () => {
+      const id = await published('湖里区文化馆开放时间');
+      const k = t.db.kysely;
+      const stored = () =>
+        k
+          .selectFrom('items')
+          .select(['working_body_html', 'body_in_version', 'published_version'])
+          .where('id', '=', id)
+          .executeTakeFirstOrThrow();
+      const versionBody = async (version: number) =>
+        (
+          await k
+            .selectFrom('item_versions')
+            .select('body_html')
+            .where('item_id', '=', id)
+            .where('version', '=', version)
+            .executeTakeFirstOrThrow()
+        ).body_html;
+      const v1 = await versionBody(1);
+      assert.match(v1, /<strong>文化企业<\/strong>/);
+      assert.deepEqual(await stored(), { working_body_html: '', body_in_version: 1, published_version: 1 });
+      assert.equal((await findItem(k, id))?.body_html, v1);
+
+      // Staff see the body in the console and in the revision's form.
+      const d = people.drafter;
+      await svc.startRevision(t.deps, d.p, actor(d), id);
+      const c = await signedInClient(t, d);
+      const page = await (await c.get(`/console/items/${id}`)).text();
+      assert.match(page, /&lt;strong&gt;文化企业&lt;\/strong&gt;|<strong>文化企业<\/strong>/);
+
+      // An edit writes the body back into the item; the public keeps version 1 until the next publication.
+      const edited = '<p>开放时间调整为每日九时至二十一时。</p>';
+      await svc.updateDraft(
+        t.deps,
+        d.p,
+        actor(d),
+        id,
+        draft({
+          title: '湖里区文化馆开放时间',
+          column_id: String(newsId),
+          genre: '其他',
+          body_html: edited,
+          change_kind: 'minor',
+        }),
+      );
+      assert.deepEqual(await stored(), { working_body_html: edited, body_in_version: 0, published_version: 1 });
+      assert.equal((await findItem(k, id))?.body_html, edited);
+      const anon = new TestClient(t.app);
+      assert.match(await (await anon.get(`/org/wenti/items/${id}`)).text(), /<strong>文化企业<\/strong>/);
+
+      await svc.submit(t.deps, d.p, actor(d), id);
+      await svc.review(t.deps, people.reviewer.p, actor(people.reviewer), id);
+      await svc.approve(t.deps, people.approver.p, actor(people.approver), id);
+      await svc.publishNow(t.deps, people.approver.p, actor(people.approver), id);
+      assert.deepEqual(await stored(), { working_body_html: '', body_in_version: 1, published_version: 2 });
+      assert.equal(await versionBody(2), edited);
+      assert.equal(await versionBody(1), v1, 'an earlier version keeps its own body');
+      assert.equal((await findItem(k, id))?.body_html, edited);
+      const now = await (await anon.get(`/org/wenti/items/${id}`)).text();
+      assert.match(now, /开放时间调整为每日九时至二十一时/);
+      assert.doesNotMatch(now, /<strong>文化企业<\/strong>/);
     });
 
     test('a file removed in a draft revision stays public until the revision is published', async () => {

@@ -60,7 +60,10 @@ for (const engine of testEngines()) {
       assert.ok(results.every((r) => r.created));
       const rows = await t.db.kysely
         .selectFrom('items')
-        .select(['source_ref', 'index_number', 'body_html', 'status', 'published_version'])
+        .innerJoin('item_versions as v', (j) =>
+          j.onRef('v.item_id', '=', 'items.id').onRef('v.version', '=', 'items.published_version'),
+        )
+        .select(['items.source_ref', 'items.index_number', 'v.body_html', 'items.status', 'items.published_version'])
         .where('source_ref', 'like', 'B-%')
         .orderBy('source_ref')
         .execute();

@@ -447,7 +447,7 @@ for (const engine of testEngines()) {
           genre: '',
           keywords: '',
           summary: '',
-          body_html: '',
+          working_body_html: '',
           disclosure: 'proactive',
           exemption: '',
           five_category: 'result',

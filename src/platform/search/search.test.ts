@@ -168,7 +168,7 @@ async function seedItems(db: Kysely<Database>, docs: readonly SearchDocInput[]):
           genre: '',
           keywords: '',
           summary: '',
-          body_html: '',
+          working_body_html: '',
           disclosure: 'proactive',
           exemption: '',
           five_category: 'result',
