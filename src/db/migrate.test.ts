@@ -8,6 +8,7 @@ import { seedDemo } from '../modules/seed/demo.js';
 import { createTestApp, type TestApp } from '../testing/app.js';
 import { testEngines } from '../testing/db.js';
 import * as bodyInVersion from './migrations/20261127_0015_item_body_in_version.js';
+import * as stagedChanges from './migrations/20261127_0016_staged_policy_changes.js';
 
 for (const engine of testEngines()) {
   describe(`migrations (${engine})`, () => {
@@ -50,6 +51,28 @@ for (const engine of testEngines()) {
         select working_body_html as w, body_in_version as f from items where id = ${id}`.execute(k);
       assert.deepEqual(up.rows, [{ w: body, f: 0 }], 'an item from before keeps its own copy');
       assert.equal((await findItem(k, id))?.body_html, body);
+    });
+
+    test('0016 (staged revisions) goes down without the staged changes, and up again with none', async () => {
+      const k = t.db.kysely;
+      const policy = await k.selectFrom('policies').select(['id', 'doc_number']).executeTakeFirstOrThrow();
+      await k
+        .updateTable('policies')
+        .set({ staged_json: '{"fields":{},"issuers":[]}' })
+        .where('id', '=', policy.id)
+        .execute();
+      await stagedChanges.down(k as unknown as Kysely<unknown>);
+      const down = await sql<Record<string, unknown>>`select * from policies where id = ${policy.id}`.execute(k);
+      assert.equal(down.rows[0].doc_number, policy.doc_number, 'the published fields stay');
+      assert.ok(!('staged_json' in down.rows[0]));
+      await stagedChanges.up(k as unknown as Kysely<unknown>);
+      for (const table of ['policies', 'interpretations'] as const) {
+        const rows = await k.selectFrom(table).select('staged_json').execute();
+        assert.ok(
+          rows.every((r) => r.staged_json === ''),
+          `${table}: nothing staged`,
+        );
+      }
     });
   });
 }

@@ -14,6 +14,7 @@ import * as m0012 from './migrations/20261127_0012_partial_item_indexes.js';
 import * as m0013 from './migrations/20261127_0013_request_submission.js';
 import * as m0014 from './migrations/20261127_0014_pg_search_filter_lexemes.js';
 import * as m0015 from './migrations/20261127_0015_item_body_in_version.js';
+import * as m0016 from './migrations/20261127_0016_staged_policy_changes.js';
 
 // Migrations are listed here, in order, so they load the same under tsx, a bundle or a test runner.
 export const migrations: Record<string, Migration> = {
@@ -31,6 +32,7 @@ export const migrations: Record<string, Migration> = {
   '20261127_0013_request_submission': m0013,
   '20261127_0014_pg_search_filter_lexemes': m0014,
   '20261127_0015_item_body_in_version': m0015,
+  '20261127_0016_staged_policy_changes': m0016,
 };
 
 class StaticProvider implements MigrationProvider {

@@ -46,6 +46,18 @@ export async function setPolicies(db: Kysely<Database>, interpretationId: number
       .execute();
 }
 
+/** The titles of policy documents by id (the links a revision staged are not rows yet). */
+export async function policyTitles(db: Kysely<Database>, policyIds: number[]): Promise<Map<number, string>> {
+  if (!policyIds.length) return new Map();
+  const rows = await db
+    .selectFrom('policies as p')
+    .innerJoin('items as i', 'i.id', 'p.item_id')
+    .select(['p.id', 'i.title'])
+    .where('p.id', 'in', policyIds)
+    .execute();
+  return new Map(rows.map((r) => [r.id, r.title]));
+}
+
 /** Interpretations of a policy with their items' workflow state (the 三同步 bundle). */
 export function ofPolicy(db: Kysely<Database>, policyId: number) {
   return db

@@ -27,6 +27,7 @@ import {
   type MediaRole,
 } from './interpretations.schema.js';
 import * as policyRepo from './policies.repository.js';
+import { interpretationAsRevised, policyAsRevised, stageInterpretation, stagesEdits } from './staged.js';
 
 // Interpretations (政策解读) and the three synchronizations (三同步): a 行政规范性文件 goes to review together
 // with its interpretations (or with a reason why none is needed, which the approver must accept); each step
@@ -54,6 +55,12 @@ export async function saveInterpretation(deps: Deps, p: Principal, actor: Actor,
     throw new ForbiddenError('您无权编辑该机构的政策解读。');
   if (item.status !== 'draft') throw new ValidationError({ form: '只有草稿状态的信息可以修改解读属性。' });
   if (item.kind === 'policy') throw new ValidationError({ form: '该信息已设为政策文件，不能同时设为政策解读。' });
+  // A published interpretation's row is public: a revision's changes wait for its publication (staged.ts).
+  const staging = stagesEdits(item);
+  if (staging && item.kind !== 'interpretation')
+    throw new ValidationError({
+      form: '已发布的信息不能在修订时设为政策解读：解读属性须在首次发布前设置，请新建草稿。',
+    });
   const policies: policyRepo.PolicyRow[] = [];
   for (const id of input.policy_ids) {
     const pol = await policyRepo.findPolicy(k, id);
@@ -80,7 +87,11 @@ export async function saveInterpretation(deps: Deps, p: Principal, actor: Actor,
       transcript_html: transcript,
       updated_at: ts,
     };
-    if (existing) await repo.update(trx, existing.id, fields);
+    const policyIds = policies.map((x) => x.id);
+    if (existing && staging) {
+      const { updated_at: _, ...staged } = fields;
+      await stageInterpretation(trx, existing, { fields: staged, policyIds });
+    } else if (existing) await repo.update(trx, existing.id, fields);
     const id = existing
       ? existing.id
       : await repo.insert(trx, {
@@ -92,12 +103,7 @@ export async function saveInterpretation(deps: Deps, p: Principal, actor: Actor,
           captions_sha256: null,
           created_at: ts,
         });
-    await repo.setPolicies(
-      trx,
-      id,
-      policies.map((x) => x.id),
-      ts,
-    );
+    if (!staging) await repo.setPolicies(trx, id, policyIds, ts);
     await recordAudit(
       trx,
       deps.db.engine,
@@ -107,7 +113,7 @@ export async function saveInterpretation(deps: Deps, p: Principal, actor: Actor,
         entityType: 'interpretation',
         entityId: id,
         organizationId: item.organization_id,
-        summary: `${existing ? '修改' : '设置'}政策解读：${item.title}（${INTERPRETATION_FORMS[input.form]}）`,
+        summary: `${existing ? '修改' : '设置'}政策解读：${item.title}（${INTERPRETATION_FORMS[input.form]}）${staging ? '，随修订发布后生效' : ''}`,
         after: { ...fields, transcript_html: `[${transcript.length} chars]`, policy_ids: input.policy_ids },
       },
       now,
@@ -229,14 +235,18 @@ export async function attachMedia(
     alt: file.alt ?? '',
     inline: false,
   });
-  await repo.update(k, t.id, { [`${role}_sha256`]: stored.sha256, updated_at: deps.clock().toISOString() });
+  const item = await itemOrThrow(k, itemId);
+  // On a revision of a published interpretation the new file replaces the old one when the revision is published.
+  if (stagesEdits(item)) await stageInterpretation(k, t, { fields: { [`${role}_sha256`]: stored.sha256 } });
+  else await repo.update(k, t.id, { [`${role}_sha256`]: stored.sha256, updated_at: deps.clock().toISOString() });
   return stored;
 }
 
 /** What still keeps an interpretation from going to review (empty when it may go). */
 export async function interpretationProblems(db: Kysely<Database>, itemId: number): Promise<string[]> {
-  const t = await repo.findByItem(db, itemId);
-  if (!t) return [];
+  const row = await repo.findByItem(db, itemId);
+  if (!row) return [];
+  const t = interpretationAsRevised(row);
   const item = await itemOrThrow(db, itemId);
   const out: string[] = [];
   const form = t.form as InterpretationForm;
@@ -260,7 +270,9 @@ export async function bundleOf(db: Kysely<Database>, policyId: number) {
   if (!policy) throw new NotFoundError('政策文件不存在。');
   const interpretations = await repo.ofPolicy(db, policyId);
   const pending = interpretations.filter((x) => x.published_version === 0 && !x.withdrawn);
-  return { policy, interpretations, pending, requiresInterpretation: policy.policy_type === 'normative' };
+  // The type a revision will publish decides (a revision may make a document normative).
+  const requiresInterpretation = policyAsRevised(policy).policy_type === 'normative';
+  return { policy, interpretations, pending, requiresInterpretation };
 }
 
 const MOVES: Partial<Record<WorkflowAction, { from: string[]; to: string }>> = {

@@ -4,8 +4,12 @@ import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { clearPageCache } from '../../platform/http/portal.js';
 import { createTestApp, insertStaff, signedInClient, type TestApp, TestClient } from '../../testing/app.js';
 import { testEngines } from '../../testing/db.js';
+import { findItem } from '../publishing/publishing.repository.js';
+import { formValuesOf } from '../publishing/publishing.routes.js';
+import * as pub from '../publishing/publishing.service.js';
 import { seedDemo } from '../seed/demo.js';
 import { type PolicyDesk, policyDesk } from './test-support.js';
 
@@ -191,6 +195,39 @@ for (const engine of testEngines()) {
         .where('id', '=', itemId)
         .executeTakeFirstOrThrow();
       assert.equal(item.status, 'draft');
+    });
+
+    test('new captions uploaded to a revision replace the published ones when the revision is published', async () => {
+      const itemId = await draftOf('video');
+      assert.equal((await upload(itemId, 'video', mp4(randomBytes(1000)), 'v.mp4')).status, 303);
+      assert.equal((await upload(itemId, 'poster', PNG, 'p.png', '访谈现场')).status, 303);
+      assert.equal((await upload(itemId, 'captions', VTT, 'captions.vtt')).status, 303);
+      await desk.publishDraft(itemId);
+      // Read past the page cache (a publication clears it; an upload does not need to).
+      const captionsOf = async () => {
+        clearPageCache();
+        const html = await (await anon.get(`/org/wenti/items/${itemId}`)).text();
+        return srcOf(html, /<track kind="captions" src="([^"]+)"/);
+      };
+      const before = await captionsOf();
+
+      const drafter = desk.people.drafter;
+      await pub.startRevision(t.deps, drafter.p, drafter.actor, itemId);
+      const fixed = Buffer.from(`${VTT.toString()}\n00:00:05.000 --> 00:00:07.000\n谢谢大家。\n`);
+      assert.equal((await upload(itemId, 'captions', fixed, 'captions-2.vtt')).status, 303);
+      assert.equal(await captionsOf(), before, 'the public page keeps the published captions');
+      assert.match(await (await anon.get(before)).text(), /各位网友/);
+
+      await pub.updateDraft(t.deps, drafter.p, drafter.actor, itemId, {
+        ...formValuesOf((await findItem(t.db.kysely, itemId))!),
+        change_kind: 'minor',
+      });
+      await desk.publishDraft(itemId);
+      const after = await captionsOf();
+      assert.notEqual(after, before);
+      const res = await anon.get(after);
+      assert.equal(res.status, 200);
+      assert.match(await res.text(), /谢谢大家。/);
     });
 
     test('an interview has a transcript page, public once published, linked from the interpretation', async () => {

@@ -54,6 +54,7 @@ import {
   statusNote,
   statusView,
 } from './policies.service.js';
+import { interpretationAsRevised, issuerNamesAsRevised, policyAsRevised, policyIdsAsRevised } from './staged.js';
 import { POLICY_STATUS_LABELS, POLICY_STATUSES, type PolicyStatus, RELATION_KINDS } from './status.js';
 import {
   ConsoleSection,
@@ -217,12 +218,27 @@ async function interpretationPageData(deps: Deps, itemId: number) {
 
 async function consoleSectionData(deps: Deps, itemId: number, kind?: string): Promise<ConsoleSectionData | null> {
   const k = deps.db.kysely;
-  const item = await k.selectFrom('items').select(['id', 'status']).where('id', '=', itemId).executeTakeFirst();
+  const item = await k
+    .selectFrom('items')
+    .select(['id', 'status', 'published_version'])
+    .where('id', '=', itemId)
+    .executeTakeFirst();
   if (!item) return null;
-  const data: ConsoleSectionData = { itemId, itemStatus: item.status, policy: null, interpretation: null };
+  const data: ConsoleSectionData = {
+    itemId,
+    itemStatus: item.status,
+    published: item.published_version > 0,
+    staged: false,
+    policy: null,
+    interpretation: null,
+  };
   if (kind === '') return data; // an ordinary item: only the links to make it a policy or an interpretation
-  const policy = kind === 'interpretation' ? undefined : await repo.findPolicyByItem(k, itemId);
-  const t = policy || kind === 'policy' ? undefined : await irepo.findByItem(k, itemId);
+  const policyRow = kind === 'interpretation' ? undefined : await repo.findPolicyByItem(k, itemId);
+  const tRow = policyRow || kind === 'policy' ? undefined : await irepo.findByItem(k, itemId);
+  data.staged = Boolean((policyRow ?? tRow)?.staged_json);
+  // Staff see what a revision will publish.
+  const policy = policyRow && policyAsRevised(policyRow);
+  const t = tRow && interpretationAsRevised(tRow);
   if (policy) {
     const s = await statusView(k, policy, deps.clock());
     const d = await policyDetail(k, itemId, deps.clock());
@@ -246,10 +262,9 @@ async function consoleSectionData(deps: Deps, itemId: number, kind?: string): Pr
       })),
     };
   } else if (t) {
-    data.interpretation = {
-      form: t.form,
-      policies: (await irepo.policiesOf(k, t.id)).map((p) => ({ id: p.id, title: p.title })),
-    };
+    const ids = await policyIdsAsRevised(k, t);
+    const titles = await irepo.policyTitles(k, ids);
+    data.interpretation = { form: t.form, policies: ids.map((id) => ({ id, title: titles.get(id) ?? `编号 ${id}` })) };
   }
   return data;
 }
@@ -512,8 +527,10 @@ export function policyConsoleRoutes(deps: Deps) {
     const item = await itemTitle(id);
     let v = values;
     if (!v) {
-      const row = await repo.findPolicyByItem(deps.db.kysely, id);
-      const issuers = row ? (await repo.listIssuers(deps.db.kysely, [row.id])).map((i) => i.name).join('\n') : '';
+      const found = await repo.findPolicyByItem(deps.db.kysely, id);
+      // A revision's form shows what it staged (staged.ts), not what the public page still shows.
+      const row = found && policyAsRevised(found);
+      const issuers = row ? (await issuerNamesAsRevised(deps.db.kysely, row)).join('\n') : '';
       v = row
         ? {
             policy_type: row.policy_type,
@@ -620,13 +637,14 @@ export function policyConsoleRoutes(deps: Deps) {
 
   const interpretationPage = async (c: C, id: number, values?: InterpretationFormValues, errors?: FieldErrors) => {
     const item = await itemTitle(id);
-    const t = await irepo.findByItem(deps.db.kysely, id);
+    const found = await irepo.findByItem(deps.db.kysely, id);
+    const t = found && interpretationAsRevised(found);
     let v = values;
     if (!v) {
       v = t
         ? {
             form: t.form,
-            policy_ids: (await irepo.policiesOf(deps.db.kysely, t.id)).map((x) => x.id).join(', '),
+            policy_ids: (await policyIdsAsRevised(deps.db.kysely, t)).join(', '),
             responsible_organization_id: String(t.responsible_organization_id),
             by_principal: t.by_principal ? '1' : '',
             principal_name: t.principal_name,

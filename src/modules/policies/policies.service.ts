@@ -15,6 +15,7 @@ import { orgTree } from '../organizations/organizations.service.js';
 import { parseDocNumber } from './doc-number.js';
 import * as repo from './policies.repository.js';
 import { POLICY_TYPES, type PolicyType, policyInput, relationInput } from './policies.schema.js';
+import { type PolicyFields, registerStagedHooks, type StagedPolicy, stagesEdits } from './staged.js';
 import {
   type IncomingRelation,
   nextDay,
@@ -79,6 +80,12 @@ export async function savePolicy(
   if (item.status !== 'draft') throw new ValidationError({ policy_type: '只有草稿状态的信息可以修改政策文件属性。' });
   if (item.kind === 'interpretation')
     throw new ValidationError({ policy_type: '该信息已设为政策解读，不能同时设为政策文件。' });
+  // A published item's policy row is public: a revision's changes wait for its publication (staged.ts).
+  const staging = stagesEdits(item);
+  if (staging && item.kind !== 'policy')
+    throw new ValidationError({
+      policy_type: '已发布的信息不能在修订时设为政策文件：政策文件属性须在首次发布前设置，请新建草稿。',
+    });
   const errors: Record<string, string> = {};
   let doc: { text: string; issuer: string; year: number | null; seq: number | null } = {
     text: '',
@@ -102,7 +109,7 @@ export async function savePolicy(
   const now = deps.clock().toISOString();
   return k.transaction().execute(async (trx) => {
     const existing = await repo.findPolicyByItem(trx, itemId);
-    const fields = {
+    const fields: PolicyFields = {
       drafting_organization_id: draftingOrg,
       doc_number: doc.text,
       doc_issuer: doc.issuer,
@@ -113,27 +120,29 @@ export async function savePolicy(
       date_signed: input.date_signed,
       date_effective: input.date_effective,
       valid_until: input.valid_until || null,
-      updated_at: now,
     };
+    const issuers = issuerNames.map((name) => ({ name, organization_id: byName.get(name) ?? null }));
     let id: number;
-    if (existing) {
+    if (existing && staging) {
       id = existing.id;
-      await repo.updatePolicy(trx, id, fields);
+      const staged: StagedPolicy = { fields, issuers };
+      await repo.updatePolicy(trx, id, { staged_json: JSON.stringify(staged) });
+    } else if (existing) {
+      id = existing.id;
+      await repo.updatePolicy(trx, id, { ...fields, updated_at: now });
+      await repo.replaceIssuers(trx, id, issuers);
     } else {
       id = await repo.insertPolicy(trx, {
         ...fields,
+        updated_at: now,
         item_id: itemId,
         organization_id: item.organization_id,
         status: 'pending',
         interpretation_waiver: '',
         created_at: now,
       });
+      await repo.replaceIssuers(trx, id, issuers);
     }
-    await repo.replaceIssuers(
-      trx,
-      id,
-      issuerNames.map((name) => ({ name, organization_id: byName.get(name) ?? null })),
-    );
     // The item's own 文号 field shows the normalized number on every page publishing renders.
     await trx.updateTable('items').set({ doc_number: doc.text, updated_at: now }).where('id', '=', itemId).execute();
     await recordAudit(
@@ -145,7 +154,7 @@ export async function savePolicy(
         entityType: 'policy',
         entityId: id,
         organizationId: item.organization_id,
-        summary: `${existing ? '修改' : '设置'}政策文件属性：${item.title}（${POLICY_TYPES[input.policy_type as PolicyType]}${doc.text ? `，${doc.text}` : ''}）`,
+        summary: `${existing ? '修改' : '设置'}政策文件属性：${item.title}（${POLICY_TYPES[input.policy_type as PolicyType]}${doc.text ? `，${doc.text}` : ''}）${staging ? '，随修订发布后生效' : ''}`,
         before: existing ?? undefined,
         after: { ...fields, issuers: issuerNames },
       },
@@ -295,6 +304,8 @@ export async function recordRelation(deps: Deps, p: Principal, actor: Actor, fro
 
 /** Keeps statuses in step with publication: a policy's own first status (silently) and those of its targets. */
 export function registerPolicyHooks() {
+  // First a revision's staged fields into the row, so that the status below is computed from them.
+  registerStagedHooks();
   onEvent('policies.status', async (trx, event, deps) => {
     if (event.type === 'item.status_changed') return;
     // An imported item was created in this very transaction: no policy row can point at it yet (and a bulk

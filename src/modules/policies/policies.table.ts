@@ -28,6 +28,8 @@ export interface PolicyTable {
   /** 三同步: why a 行政规范性文件 needs no interpretation, and the approver who accepted that reason. */
   interpretation_waiver: string;
   waiver_accepted_by: number | null;
+  /** A revision's changes to the fields and issuers, applied when it is published ('' when none; staged.ts). */
+  staged_json: Generated<string>;
   created_at: string;
   updated_at: string;
 }
@@ -73,6 +75,8 @@ export interface InterpretationTable {
   poster_sha256: string | null; // image shown before the video plays
   captions_sha256: string | null; // WebVTT
   transcript_html: string; // 访谈 transcript (sanitized)
+  /** A revision's changes to the fields, media and policy links, applied when it is published ('' when none; staged.ts). */
+  staged_json: Generated<string>;
   created_at: string;
   updated_at: string;
 }

@@ -324,14 +324,30 @@ for (const engine of testEngines()) {
       const lastModified = listed.headers.get('last-modified')!;
       assert.equal(lastModified, 'Thu, 03 Dec 2026 02:00:00 GMT');
 
-      // A revision of the interpretation names another policy instead: p no longer lists it.
+      // A revision of the interpretation names another policy instead: nothing changes for the public until
+      // the revision is published; then p no longer lists it.
       t.setNow(new Date('2026-12-03T03:00:00Z'));
       await pub.startRevision(t.deps, people.drafter.p, people.drafter.actor, interp);
       await desk.interpret(interp, b.policyId);
+      const staged = await getPolicy();
+      assert.deepEqual(
+        ((await staged.json()) as { interpretations: { document_id: number }[] }).interpretations.map(
+          (x) => x.document_id,
+        ),
+        [interp],
+        'the revision is not published yet',
+      );
+      t.setNow(new Date('2026-12-03T04:00:00Z'));
+      await pub.updateDraft(t.deps, people.drafter.p, people.drafter.actor, interp, {
+        ...formValuesOf((await findItem(t.db.kysely, interp))!),
+        change_kind: 'major',
+        change_note: '改为解读另一份文件。',
+      });
+      await desk.publishDraft(interp);
       const moved = await getPolicy({ 'if-modified-since': lastModified });
       assert.equal(moved.status, 200, 'a client holding the previous answer is told it changed');
       assert.deepEqual(((await moved.json()) as { interpretations: unknown[] }).interpretations, []);
-      assert.equal(moved.headers.get('last-modified'), 'Thu, 03 Dec 2026 03:00:00 GMT');
+      assert.equal(moved.headers.get('last-modified'), 'Thu, 03 Dec 2026 04:00:00 GMT');
       assert.notEqual(moved.headers.get('etag'), etag);
       assert.equal((await getPolicy({ 'if-modified-since': moved.headers.get('last-modified')! })).status, 304);
     });

@@ -1038,7 +1038,7 @@ export async function importPublishedMany(
   // Multi-row statements whose SQL text is built once per shape (src/db/bulk.ts): at a few hundred rows a
   // statement, Kysely's per-value query tree would cost more than the inserts themselves.
   const engine = deps.db.engine;
-  const rows = fresh.map((it, i) =>
+  const rows = fresh.map((it) =>
     importedItemRow(organizationId, it.columnId, it.indexNumber || (allocated.get(it) as string), it, ts),
   );
   const itemColumns = Object.keys(rows[0] ?? {}) as (keyof ReturnType<typeof importedItemRow>)[];

@@ -12,6 +12,10 @@ const statusLabel = (s: string) => STATUS_LABELS[s as keyof typeof STATUS_LABELS
 export interface ConsoleSectionData {
   itemId: number;
   itemStatus: string;
+  /** The item has been published: its policy or interpretation fields change only with a revision's publication. */
+  published: boolean;
+  /** A revision staged changes to the fields (staged.ts); what is shown here is what it will publish. */
+  staged: boolean;
   policy: null | {
     id: number;
     type: string;
@@ -25,11 +29,20 @@ export interface ConsoleSectionData {
   interpretation: null | { form: string; policies: { id: number; title: string }[] };
 }
 
+function StagedNote() {
+  return (
+    <p class="notice" role="status">
+      以上为本次修订的内容，公众页面仍显示已发布的版本，修订稿发布后生效。
+    </p>
+  );
+}
+
 /** The box on the console page of an item: policy fields and 三同步 bundle, or the interpretation's links. */
 export function ConsoleSection({ d, csrf }: { d: ConsoleSectionData; csrf: string }) {
   const draft = d.itemStatus === 'draft';
   if (!d.policy && !d.interpretation) {
-    if (!draft) return null;
+    // Set before the first publication only (savePolicy, saveInterpretation).
+    if (!draft || d.published) return null;
     return (
       <section aria-labelledby="policy-box" class="policy-box" id="interpretation">
         <h2 id="policy-box">政策文件与解读</h2>
@@ -48,6 +61,7 @@ export function ConsoleSection({ d, csrf }: { d: ConsoleSectionData; csrf: strin
           解读形式：{INTERPRETATION_FORMS[d.interpretation.form as keyof typeof INTERPRETATION_FORMS]}；解读的文件：
           {d.interpretation.policies.map((p) => `《${p.title}》`).join('、')}
         </p>
+        {d.staged ? <StagedNote /> : null}
         {draft ? (
           <p>
             <a href={`/console/items/${d.itemId}/interpretation`}>修改解读属性、上传视频和字幕</a>
@@ -68,6 +82,7 @@ export function ConsoleSection({ d, csrf }: { d: ConsoleSectionData; csrf: strin
         <dt>效力状态</dt>
         <dd>{p.statusLabel}</dd>
       </dl>
+      {d.staged ? <StagedNote /> : null}
       {draft ? (
         <p>
           <a href={`/console/items/${d.itemId}/policy`}>修改政策文件属性</a>
