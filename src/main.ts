@@ -44,6 +44,16 @@ async function withDeps<T>(run: (deps: import('./platform/context.js').Deps) => 
   }
 }
 
+/** A file's name and size for the import's reading notice (the name alone when it cannot be read). */
+async function describeFile(file: string): Promise<string> {
+  const { humanSize } = await import('./platform/files/size.js');
+  try {
+    return `${path.basename(file)}（${humanSize((await fs.promises.stat(file)).size)}）`;
+  } catch {
+    return path.basename(file);
+  }
+}
+
 function fail(msg: string): never {
   process.stderr.write(`${msg}\n`);
   process.exit(1);
@@ -195,6 +205,7 @@ program
           );
           const { progressOnStderr } = await import('./modules/import/import.progress.js');
           const progress = progressOnStderr();
+          progress.reading(await describeFile(file));
           let indexProgress: ReturnType<typeof progressOnStderr> | null = null;
           let report: Awaited<ReturnType<typeof importDocuments>>;
           try {

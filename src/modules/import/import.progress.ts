@@ -4,8 +4,42 @@ import cliProgress from 'cli-progress';
 // CI, a pipe), so stdout keeps only the report.
 
 export interface Progress {
+  /**
+   * Says the file is being read and split (an Excel workbook of 100,000 rows takes several seconds), with the
+   * time spent so far, until the first update() or stop().
+   */
+  reading(what: string): void;
   update(done: number, total: number): void;
   stop(): void;
+}
+
+/** The reading notice: on a terminal one line rewritten every second, otherwise a line every `everyMs`. */
+function readingNotice(stream: NodeJS.WriteStream, everyMs: number) {
+  let timer: NodeJS.Timeout | null = null;
+  let shown = false;
+  return {
+    start(what: string) {
+      if (timer) return;
+      const t0 = Date.now();
+      const seconds = () => Math.floor((Date.now() - t0) / 1000);
+      if (stream.isTTY) {
+        const draw = () => stream.write(`\r\x1b[K正在读取 ${what}…（${seconds()} 秒）`);
+        draw();
+        shown = true;
+        timer = setInterval(draw, 1000);
+      } else {
+        stream.write(`正在读取 ${what}…\n`);
+        timer = setInterval(() => stream.write(`仍在读取文件（已用 ${seconds()} 秒）…\n`), everyMs);
+      }
+      timer.unref();
+    },
+    end() {
+      if (timer) clearInterval(timer);
+      timer = null;
+      if (shown) stream.write('\r\x1b[K');
+      shown = false;
+    },
+  };
 }
 
 export function progressOnStderr(
@@ -28,8 +62,11 @@ export function progressOnStderr(
     );
     const t0 = Date.now();
     let started = false;
+    const notice = readingNotice(stream, everyMs);
     return {
+      reading: (what) => notice.start(what),
       update(done, total) {
+        notice.end();
         const rate = Math.round((done * 1000) / Math.max(1, Date.now() - t0));
         if (!started) {
           bar.start(total, done, { rate });
@@ -37,20 +74,26 @@ export function progressOnStderr(
         } else bar.update(done, { rate });
       },
       stop() {
+        notice.end();
         if (started) bar.stop();
       },
     };
   }
   let last = 0;
   let lastDone = -1;
+  const notice = readingNotice(stream, everyMs);
   return {
+    reading: (what) => notice.start(what),
     update(done, total) {
+      notice.end();
       const now = Date.now();
       if (done === lastDone || (now - last < everyMs && done < total)) return;
       last = now;
       lastDone = done;
       stream.write(`${label}进度：${done}/${total} ${unit}（${total ? Math.floor((done * 100) / total) : 100}%）\n`);
     },
-    stop() {},
+    stop() {
+      notice.end();
+    },
   };
 }

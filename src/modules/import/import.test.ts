@@ -817,6 +817,7 @@ describe('gongkai import documents (the command)', () => {
     assert.match(first.out, /提示：以下列不认识，已忽略：「备注」/);
     assert.match(first.out, /第 3 行 字段「生成日期」：日期「2019-05-50」无效/);
     assert.match(first.out, /新建 1 条，已存在跳过 0 条，错误 1 条。用时/);
+    assert.match(first.err, /^正在读取 a\.csv（\d+ B）…\n/m, 'the file is named while it is read');
     assert.match(
       first.err,
       /导入进度：2\/2 行（100%）/,
