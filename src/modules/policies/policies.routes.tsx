@@ -516,7 +516,7 @@ export function policyConsoleRoutes(deps: Deps) {
   const itemTitle = async (id: number) => {
     const item = await deps.db.kysely
       .selectFrom('items')
-      .select(['id', 'title', 'organization_id'])
+      .select(['id', 'title', 'organization_id', 'published_version'])
       .where('id', '=', id)
       .executeTakeFirst();
     if (!item) throw new NotFoundError('信息不存在。');
@@ -547,7 +547,14 @@ export function policyConsoleRoutes(deps: Deps) {
       c,
       site,
       '政策文件属性',
-      <PolicyForm itemId={id} title={item.title} csrf={c.get('csrf')()} values={v} errors={errors} />,
+      <PolicyForm
+        itemId={id}
+        title={item.title}
+        revision={item.published_version > 0}
+        csrf={c.get('csrf')()}
+        values={v}
+        errors={errors}
+      />,
       errors ? 422 : 200,
     );
   };
@@ -660,6 +667,7 @@ export function policyConsoleRoutes(deps: Deps) {
       <InterpretationFormView
         itemId={id}
         title={item.title}
+        revision={item.published_version > 0}
         csrf={c.get('csrf')()}
         values={v}
         errors={errors}

@@ -101,6 +101,7 @@ for (const engine of testEngines()) {
       const form = await staffPage(`/console/items/${p.itemId}/policy`);
       assert.ok(form.includes('厦湖文体〔2026〕22号') && form.includes('厦门市湖里区财政局'));
       assert.ok(form.includes('2026-11-30'));
+      assert.match(form, /此处保存的修改在修订稿审核发布后生效/);
       const consolePage = await staffPage(`/console/items/${p.itemId}`);
       assert.match(consolePage, /修订稿发布后生效/);
       assert.ok(consolePage.includes('厦湖文体〔2026〕22号'));

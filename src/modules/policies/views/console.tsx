@@ -29,6 +29,10 @@ export interface ConsoleSectionData {
   interpretation: null | { form: string; policies: { id: number; title: string }[] };
 }
 
+function RevisionNote() {
+  return <p class="notice">本信息已发布：此处保存的修改在修订稿审核发布后生效，此前公众页面仍显示已发布的内容。</p>;
+}
+
 function StagedNote() {
   return (
     <p class="notice" role="status">
@@ -174,6 +178,8 @@ export interface PolicyFormValues {
 export function PolicyForm(p: {
   itemId: number;
   title: string;
+  /** The item has been published: what is saved here waits for the revision's publication. */
+  revision?: boolean;
   csrf: string;
   values: PolicyFormValues;
   errors?: FieldErrors;
@@ -182,6 +188,7 @@ export function PolicyForm(p: {
   return (
     <>
       <h1>政策文件属性：{p.title}</h1>
+      {p.revision ? <RevisionNote /> : null}
       <ErrorSummary errors={p.errors} />
       <form method="post" action={`/console/items/${p.itemId}/policy`} novalidate>
         <Csrf t={p.csrf} />
@@ -240,6 +247,8 @@ export interface InterpretationFormValues {
 export function InterpretationForm(p: {
   itemId: number;
   title: string;
+  /** The item has been published: what is saved here waits for the revision's publication. */
+  revision?: boolean;
   csrf: string;
   values: InterpretationFormValues;
   errors?: FieldErrors;
@@ -251,6 +260,7 @@ export function InterpretationForm(p: {
   return (
     <>
       <h1>政策解读属性：{p.title}</h1>
+      {p.revision ? <RevisionNote /> : null}
       <ErrorSummary errors={p.errors} />
       <form method="post" action={`/console/items/${p.itemId}/interpretation`} novalidate>
         <Csrf t={p.csrf} />
