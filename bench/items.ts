@@ -304,6 +304,13 @@ async function searchRun(
   per.forEach((x, i) => {
     if (x.ms > per[slowestI].ms) slowestI = i;
   });
+  // The slowest few on the console (not in the docs), for whoever looks into them next.
+  const slowest = per
+    .map((x, i) => ({ ms: x.ms, q: measured[i] }))
+    .sort((a, b) => b.ms - a.ms)
+    .slice(0, 8);
+  for (const x of slowest)
+    console.log(`  slow: ${x.ms.toFixed(1)} ms  ${x.q.category}  ${decodeURIComponent(x.q.path)}`);
   let withResults = 0;
   for (const q of measured) {
     const r = await rawGet(base + q.path, 30_000);

@@ -401,6 +401,14 @@ describe('query strings for the engines', () => {
     );
   });
 
+  test('tsquery of every token: & between all of them, :* for a prefix', () => {
+    const q = parseQuery('行政处罚 “厦湖府办〔2017”  预');
+    assert.equal(
+      repo.tsAndQuery(q.terms.map((t) => t.tokens)),
+      "'行政' & '政处' & '处罚' & '厦湖' & '湖府' & '府办' & '办' & '2017' & '预':*",
+    );
+  });
+
   test('tsquery: <-> inside a phrase, & between phrases, :* for a prefix', () => {
     assert.equal(repo.tsQuery(phrases), "'预算' & ('政务' <-> '务公' <-> '公开') & ('69' <-> '号':*)");
   });
@@ -840,6 +848,32 @@ describe('SQLite and PostgreSQL give the same hits', {
           cb.hits.map((h) => h.itemId),
           `${label} capped`,
         );
+        // Both ways PostgreSQL can find the candidates give the same (see pgOrdered in search.repository.ts).
+        for (const pgCandidates of ['direct', 'ordered'] as const)
+          for (const candidates of [2, undefined]) {
+            const [x, y] = await Promise.all([
+              repo.searchDocuments(dbs.sqlite!.kysely, 'sqlite', {
+                phrases,
+                ...filters,
+                limit: 100,
+                offset: 0,
+                candidates,
+              }),
+              repo.searchDocuments(dbs.postgres!.kysely, 'postgres', {
+                phrases,
+                ...filters,
+                limit: 100,
+                offset: 0,
+                candidates,
+                pgCandidates,
+              }),
+            ]);
+            assert.deepEqual(
+              [y.total, y.capped, y.hits.map((h) => [h.itemId, h.score])],
+              [x.total, x.capped, x.hits.map((h) => [h.itemId, h.score])],
+              `${label} ${pgCandidates} ${candidates ?? 'no cap'}`,
+            );
+          }
       }
     }
   });
