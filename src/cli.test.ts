@@ -36,6 +36,7 @@ describe('the gongkai command', () => {
       ['backup'],
       ['mail-sink'],
       ['import', 'documents'],
+      ['compact-bodies'],
     ]) {
       const r = run([...cmd, '--help']);
       assert.equal(r.code, 0, `${cmd.join(' ')}: ${r.err}`);
@@ -77,6 +78,18 @@ describe('the gongkai command', () => {
     const p = run(['user', 'passwd', 'liming']);
     assert.equal(p.code, 0, p.err);
     assert.match(p.out, /已重置 liming 的密码/);
+  });
+
+  test('compact-bodies reports what it did; a bad --batch is refused', () => {
+    const r = run(['compact-bodies']);
+    assert.equal(r.code, 0, r.err);
+    assert.match(
+      r.out,
+      /已检查 \d+ 条仍自存正文的已发布信息：\d+ 条改为引用发布版本，\d+ 条正文与发布版本不同，保持不变。/,
+    );
+    const bad = run(['compact-bodies', '--batch', 'lots']);
+    assert.equal(bad.code, 1);
+    assert.match(bad.err, /--batch 须为 1 到 100000 之间的整数/);
   });
 
   test('audit verify passes, then finds an edited entry', () => {

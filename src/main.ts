@@ -102,6 +102,30 @@ program
   });
 
 program
+  .command('compact-bodies')
+  .description('让升级前已发布信息的正文只存一份（指向其发布版本）；可随时中断、重复执行 (store published bodies once)')
+  .option('--batch <items>', '每条语句处理的信息数', '1000')
+  .action(async (o: { batch: string }) => {
+    const batch = Number(o.batch);
+    if (!Number.isInteger(batch) || batch < 1 || batch > 100_000) fail('--batch 须为 1 到 100000 之间的整数。');
+    await withDeps(async (deps) => {
+      const { compactPublishedBodies } = await import('./modules/publishing/publishing.service.js');
+      let last = 0;
+      const r = await compactPublishedBodies(deps, {
+        batch,
+        onProgress: (looked, changed) => {
+          if (Date.now() - last < 3000) return;
+          last = Date.now();
+          process.stderr.write(`已检查 ${looked} 条，已改为引用发布版本 ${changed} 条\n`);
+        },
+      });
+      process.stdout.write(
+        `已检查 ${r.looked} 条仍自存正文的已发布信息：${r.changed} 条改为引用发布版本，${r.looked - r.changed} 条正文与发布版本不同，保持不变。\n`,
+      );
+    });
+  });
+
+program
   .command('seed')
   .description('载入数据 (load data)')
   .addOption(

@@ -23,6 +23,45 @@ export async function findItem(db: Kysely<Database>, id: number): Promise<ItemRo
   return { ...rest, body_html: v.body_html };
 }
 
+/**
+ * Items published before migration 0015 keep their own copy of the published body. For up to `limit` published
+ * items with an id above `after` that still hold a copy, points those whose copy is exactly the published
+ * version's body at that version instead (the same test in the UPDATE, so an edit in between is left alone).
+ * Returns the last id looked at (null when there is none left), how many items it looked at and how many changed.
+ */
+export async function compactBodies(
+  db: Kysely<Database>,
+  after: number,
+  limit: number,
+): Promise<{ last: number | null; looked: number; changed: number }> {
+  const ids = (
+    await db
+      .selectFrom('items')
+      .select('id')
+      .where('id', '>', after)
+      .where('body_in_version', '=', 0)
+      .where('status', '=', 'published')
+      .orderBy('id')
+      .limit(limit)
+      .execute()
+  ).map((r) => r.id);
+  if (!ids.length) return { last: null, looked: 0, changed: 0 };
+  const r = await db
+    .updateTable('items')
+    .set({ working_body_html: '', body_in_version: 1 })
+    .where('id', 'in', ids)
+    .where('body_in_version', '=', 0)
+    .where('status', '=', 'published')
+    .where(
+      'working_body_html',
+      '=',
+      sql<string>`(select v.body_html from item_versions v
+        where v.item_id = items.id and v.version = items.published_version)`,
+    )
+    .executeTakeFirst();
+  return { last: ids[ids.length - 1], looked: ids.length, changed: Number(r.numUpdatedRows) };
+}
+
 export async function insertItem(db: Kysely<Database>, row: Insertable<ItemTable>): Promise<number> {
   return (await db.insertInto('items').values(row).returning('id').executeTakeFirstOrThrow()).id;
 }

@@ -931,6 +931,31 @@ export async function importPublished(
   return { id: r.results[0].id, created: r.results[0].created };
 }
 
+/**
+ * Maintenance after migration 0015 (`gongkai compact-bodies`): every published item that still holds its own
+ * copy of the published body is pointed at its version instead, `batch` items a statement. It changes no
+ * content (findItem returns the same body), so it records no audit event and clears no cache; it can be
+ * interrupted and run again. Returns how many items it looked at and how many changed.
+ */
+export async function compactPublishedBodies(
+  deps: Deps,
+  opts: { batch?: number; onProgress?: (looked: number, changed: number) => void } = {},
+): Promise<{ looked: number; changed: number }> {
+  const batch = Math.max(1, Math.trunc(opts.batch ?? 1000));
+  let after = 0;
+  let looked = 0;
+  let changed = 0;
+  for (;;) {
+    const r = await repo.compactBodies(deps.db.kysely, after, batch);
+    if (r.last === null) break;
+    after = r.last;
+    looked += r.looked;
+    changed += r.changed;
+    opts.onProgress?.(looked, changed);
+  }
+  return { looked, changed };
+}
+
 /** Version 1 of an imported item: what its public page shows (shared with the benchmark baseline). */
 export function importedVersionRow(itemId: number, it: ImportedItem, body: string) {
   return {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { sql } from 'kysely';
 import type { Principal } from '../../platform/auth/permissions.js';
 import { storeFile } from '../../platform/files/files.service.js';
 import { createTestApp, insertStaff, signedInClient, type TestApp, TestClient } from '../../testing/app.js';
@@ -344,6 +345,55 @@ for (const engine of testEngines()) {
       const now = await (await anon.get(`/org/wenti/items/${id}`)).text();
       assert.match(now, /开放时间调整为每日九时至二十一时/);
       assert.doesNotMatch(now, /<strong>文化企业<\/strong>/);
+    });
+
+    test('compact-bodies points the copies kept from before migration 0015 at their versions, and nothing else', async () => {
+      const k = t.db.kysely;
+      const ids = [
+        await published('湖里区图书馆借阅规则'),
+        await published('湖里区文化馆场地预约办法'),
+        await published('湖里区美术馆参观须知'),
+      ];
+      const [changedCopy, revising] = [
+        await published('湖里区体育场开放公告'),
+        await published('湖里区博物馆讲解安排'),
+      ];
+      // The shape of rows published before the migration: the item holds its own copy of the body.
+      const own = sql<string>`(select v.body_html from item_versions v
+        where v.item_id = items.id and v.version = items.published_version)`;
+      await k
+        .updateTable('items')
+        .set({ working_body_html: own, body_in_version: 0 })
+        .where('id', 'in', [...ids, changedCopy, revising])
+        .execute();
+      // One whose copy is not the published body any more, one being revised.
+      await k
+        .updateTable('items')
+        .set({ working_body_html: '<p>另一份正文。</p>' })
+        .where('id', '=', changedCopy)
+        .execute();
+      await svc.startRevision(t.deps, people.drafter.p, actor(people.drafter), revising);
+      const before = new Map(
+        await Promise.all(
+          [...ids, changedCopy, revising].map(async (id) => [id, (await findItem(k, id))?.body_html] as const),
+        ),
+      );
+
+      const seen: number[] = [];
+      const r = await svc.compactPublishedBodies(t.deps, { batch: 2, onProgress: (looked) => seen.push(looked) });
+      assert.ok(r.changed >= 3 && r.looked >= r.changed + 1, JSON.stringify(r));
+      assert.ok(seen.length >= 2 && seen.every((n, i) => i === 0 || n > seen[i - 1]), 'progress in batches');
+      const flags = await k
+        .selectFrom('items')
+        .select(['id', 'body_in_version', 'working_body_html'])
+        .where('id', 'in', [...ids, changedCopy, revising])
+        .execute();
+      const flag = new Map(flags.map((f) => [f.id, f]));
+      for (const id of ids) assert.deepEqual(flag.get(id), { id, body_in_version: 1, working_body_html: '' });
+      assert.equal(flag.get(changedCopy)?.body_in_version, 0, 'a copy that differs is kept');
+      assert.equal(flag.get(revising)?.body_in_version, 0, 'an item being revised is left alone');
+      for (const [id, body] of before) assert.equal((await findItem(k, id))?.body_html, body, `item ${id}: same body`);
+      assert.equal((await svc.compactPublishedBodies(t.deps)).changed, 0, 'a second run changes nothing');
     });
 
     test('a file removed in a draft revision stays public until the revision is published', async () => {
