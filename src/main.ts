@@ -110,15 +110,17 @@ program
     if (!Number.isInteger(batch) || batch < 1 || batch > 100_000) fail('--batch 须为 1 到 100000 之间的整数。');
     await withDeps(async (deps) => {
       const { compactPublishedBodies } = await import('./modules/publishing/publishing.service.js');
-      let last = 0;
-      const r = await compactPublishedBodies(deps, {
-        batch,
-        onProgress: (looked, changed) => {
-          if (Date.now() - last < 3000) return;
-          last = Date.now();
-          process.stderr.write(`已检查 ${looked} 条，已改为引用发布版本 ${changed} 条\n`);
-        },
-      });
+      const { progressOnStderr } = await import('./modules/import/import.progress.js');
+      const progress = progressOnStderr(process.stderr, 3000, '整理正文', '条');
+      let r: Awaited<ReturnType<typeof compactPublishedBodies>>;
+      try {
+        r = await compactPublishedBodies(deps, {
+          batch,
+          onProgress: (looked, total) => progress.update(looked, total),
+        });
+      } finally {
+        progress.stop();
+      }
       process.stdout.write(
         `已检查 ${r.looked} 条仍自存正文的已发布信息：${r.changed} 条改为引用发布版本，${r.looked - r.changed} 条正文与发布版本不同，保持不变。\n`,
       );

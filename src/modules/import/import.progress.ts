@@ -48,6 +48,7 @@ export function progressOnStderr(
   label = '导入',
   unit = '行',
 ): Progress {
+  const notice = readingNotice(stream, everyMs);
   if (stream.isTTY) {
     const bar = new cliProgress.SingleBar(
       {
@@ -62,7 +63,6 @@ export function progressOnStderr(
     );
     const t0 = Date.now();
     let started = false;
-    const notice = readingNotice(stream, everyMs);
     return {
       reading: (what) => notice.start(what),
       update(done, total) {
@@ -81,7 +81,6 @@ export function progressOnStderr(
   }
   let last = 0;
   let lastDone = -1;
-  const notice = readingNotice(stream, everyMs);
   return {
     reading: (what) => notice.start(what),
     update(done, total) {

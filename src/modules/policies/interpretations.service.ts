@@ -27,7 +27,7 @@ import {
   type MediaRole,
 } from './interpretations.schema.js';
 import * as policyRepo from './policies.repository.js';
-import { interpretationAsRevised, policyAsRevised, stageInterpretation, stagesEdits } from './staged.js';
+import { changeInterpretation, interpretationAsRevised, policyAsRevised, stagesEdits } from './staged.js';
 
 // Interpretations (政策解读) and the three synchronizations (三同步): a 行政规范性文件 goes to review together
 // with its interpretations (or with a reason why none is needed, which the approver must accept); each step
@@ -85,25 +85,25 @@ export async function saveInterpretation(deps: Deps, p: Principal, actor: Actor,
       by_principal: input.by_principal ? 1 : 0,
       principal_name: input.by_principal ? input.principal_name : '',
       transcript_html: transcript,
-      updated_at: ts,
     };
     const policyIds = policies.map((x) => x.id);
-    if (existing && staging) {
-      const { updated_at: _, ...staged } = fields;
-      await stageInterpretation(trx, existing, { fields: staged, policyIds });
-    } else if (existing) await repo.update(trx, existing.id, fields);
-    const id = existing
-      ? existing.id
-      : await repo.insert(trx, {
-          ...fields,
-          item_id: itemId,
-          organization_id: item.organization_id,
-          video_sha256: null,
-          poster_sha256: null,
-          captions_sha256: null,
-          created_at: ts,
-        });
-    if (!staging) await repo.setPolicies(trx, id, policyIds, ts);
+    let id: number;
+    if (existing) {
+      id = existing.id;
+      await changeInterpretation(trx, item, existing, { fields, policyIds }, ts);
+    } else {
+      id = await repo.insert(trx, {
+        ...fields,
+        item_id: itemId,
+        organization_id: item.organization_id,
+        video_sha256: null,
+        poster_sha256: null,
+        captions_sha256: null,
+        created_at: ts,
+        updated_at: ts,
+      });
+      await repo.setPolicies(trx, id, policyIds, ts);
+    }
     await recordAudit(
       trx,
       deps.db.engine,
@@ -215,7 +215,7 @@ export async function attachMedia(
   file: { bytes: Uint8Array; filename: string; alt?: string },
 ) {
   const k = deps.db.kysely;
-  const t = await repo.findByItem(k, itemId);
+  const [item, t] = await Promise.all([itemOrThrow(k, itemId), repo.findByItem(k, itemId)]);
   if (!t) throw new NotFoundError('请先设置解读属性。');
   const allowed = role === 'video' ? VIDEO_TYPES : role === 'captions' ? CAPTION_TYPES : (['jpg', 'png'] as const);
   if (role === 'poster' && (file.alt ?? '').trim().length < 2)
@@ -235,10 +235,8 @@ export async function attachMedia(
     alt: file.alt ?? '',
     inline: false,
   });
-  const item = await itemOrThrow(k, itemId);
   // On a revision of a published interpretation the new file replaces the old one when the revision is published.
-  if (stagesEdits(item)) await stageInterpretation(k, t, { fields: { [`${role}_sha256`]: stored.sha256 } });
-  else await repo.update(k, t.id, { [`${role}_sha256`]: stored.sha256, updated_at: deps.clock().toISOString() });
+  await changeInterpretation(k, item, t, { fields: { [`${role}_sha256`]: stored.sha256 } }, deps.clock().toISOString());
   return stored;
 }
 

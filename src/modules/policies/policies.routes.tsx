@@ -54,7 +54,13 @@ import {
   statusNote,
   statusView,
 } from './policies.service.js';
-import { interpretationAsRevised, issuerNamesAsRevised, policyAsRevised, policyIdsAsRevised } from './staged.js';
+import {
+  interpretationAsRevised,
+  issuerNamesAsRevised,
+  policiesAsRevised,
+  policyAsRevised,
+  stagesEdits,
+} from './staged.js';
 import { POLICY_STATUS_LABELS, POLICY_STATUSES, type PolicyStatus, RELATION_KINDS } from './status.js';
 import {
   ConsoleSection,
@@ -227,7 +233,7 @@ async function consoleSectionData(deps: Deps, itemId: number, kind?: string): Pr
   const data: ConsoleSectionData = {
     itemId,
     itemStatus: item.status,
-    published: item.published_version > 0,
+    published: stagesEdits(item),
     staged: false,
     policy: null,
     interpretation: null,
@@ -262,9 +268,7 @@ async function consoleSectionData(deps: Deps, itemId: number, kind?: string): Pr
       })),
     };
   } else if (t) {
-    const ids = await policyIdsAsRevised(k, t);
-    const titles = await irepo.policyTitles(k, ids);
-    data.interpretation = { form: t.form, policies: ids.map((id) => ({ id, title: titles.get(id) ?? `编号 ${id}` })) };
+    data.interpretation = { form: t.form, policies: await policiesAsRevised(k, t) };
   }
   return data;
 }
@@ -550,7 +554,7 @@ export function policyConsoleRoutes(deps: Deps) {
       <PolicyForm
         itemId={id}
         title={item.title}
-        revision={item.published_version > 0}
+        revision={stagesEdits(item)}
         csrf={c.get('csrf')()}
         values={v}
         errors={errors}
@@ -651,7 +655,7 @@ export function policyConsoleRoutes(deps: Deps) {
       v = t
         ? {
             form: t.form,
-            policy_ids: (await policyIdsAsRevised(deps.db.kysely, t)).join(', '),
+            policy_ids: (await policiesAsRevised(deps.db.kysely, t)).map((x) => x.id).join(', '),
             responsible_organization_id: String(t.responsible_organization_id),
             by_principal: t.by_principal ? '1' : '',
             principal_name: t.principal_name,
@@ -667,7 +671,7 @@ export function policyConsoleRoutes(deps: Deps) {
       <InterpretationFormView
         itemId={id}
         title={item.title}
-        revision={item.published_version > 0}
+        revision={stagesEdits(item)}
         csrf={c.get('csrf')()}
         values={v}
         errors={errors}

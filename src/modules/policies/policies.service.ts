@@ -15,7 +15,7 @@ import { orgTree } from '../organizations/organizations.service.js';
 import { parseDocNumber } from './doc-number.js';
 import * as repo from './policies.repository.js';
 import { POLICY_TYPES, type PolicyType, policyInput, relationInput } from './policies.schema.js';
-import { type PolicyFields, registerStagedHooks, type StagedPolicy, stagesEdits } from './staged.js';
+import { changePolicy, type PolicyFields, registerStagedHooks, stagesEdits } from './staged.js';
 import {
   type IncomingRelation,
   nextDay,
@@ -123,14 +123,9 @@ export async function savePolicy(
     };
     const issuers = issuerNames.map((name) => ({ name, organization_id: byName.get(name) ?? null }));
     let id: number;
-    if (existing && staging) {
+    if (existing) {
       id = existing.id;
-      const staged: StagedPolicy = { fields, issuers };
-      await repo.updatePolicy(trx, id, { staged_json: JSON.stringify(staged) });
-    } else if (existing) {
-      id = existing.id;
-      await repo.updatePolicy(trx, id, { ...fields, updated_at: now });
-      await repo.replaceIssuers(trx, id, issuers);
+      await changePolicy(trx, item, existing, { fields, issuers }, now);
     } else {
       id = await repo.insertPolicy(trx, {
         ...fields,

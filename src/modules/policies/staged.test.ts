@@ -4,8 +4,6 @@ import { ValidationError } from '../../platform/errors.js';
 import { clearPageCache } from '../../platform/http/portal.js';
 import { createTestApp, insertStaff, signedInClient, type TestApp, TestClient } from '../../testing/app.js';
 import { testEngines } from '../../testing/db.js';
-import { findItem } from '../publishing/publishing.repository.js';
-import { formValuesOf } from '../publishing/publishing.routes.js';
 import * as pub from '../publishing/publishing.service.js';
 import { seedDemo } from '../seed/demo.js';
 import * as isvc from './interpretations.service.js';
@@ -51,15 +49,6 @@ for (const engine of testEngines()) {
       return res.text();
     };
     const drafter = () => desk.people.drafter;
-    /** Says what kind of change the revision is, then sends it through review to publication. */
-    const publishRevision = async (itemId: number, note = '') => {
-      await pub.updateDraft(t.deps, drafter().p, drafter().actor, itemId, {
-        ...formValuesOf((await findItem(t.db.kysely, itemId))!),
-        change_kind: note ? 'major' : 'minor',
-        change_note: note,
-      });
-      await desk.publishDraft(itemId);
-    };
     const policyFields = (over: Record<string, string>) => ({
       policy_type: 'other',
       doc_number: '厦湖文体〔2026〕21号',
@@ -70,22 +59,19 @@ for (const engine of testEngines()) {
       issuers: '厦门市湖里区文体出版旅游局',
       ...over,
     });
+    /** savePolicy as the drafter, with policyFields(over). */
+    const savePolicy = (itemId: number, over: Record<string, string>) =>
+      svc.savePolicy(t.deps, drafter().p, drafter().actor, itemId, policyFields(over));
 
     test('a revision’s policy fields and issuers reach the page and the API when it is published', async () => {
       t.setNow(new Date('2026-11-25T02:00:00Z'));
       const p = await desk.publish({ title: '湖里区公共文化设施开放管理办法' }, policyFields({}));
       await pub.startRevision(t.deps, drafter().p, drafter().actor, p.itemId);
-      await svc.savePolicy(
-        t.deps,
-        drafter().p,
-        drafter().actor,
-        p.itemId,
-        policyFields({
-          doc_number: '厦湖文体〔2026〕22号',
-          valid_until: '2026-11-30',
-          issuers: '厦门市湖里区文体出版旅游局\n厦门市湖里区财政局',
-        }),
-      );
+      await savePolicy(p.itemId, {
+        doc_number: '厦湖文体〔2026〕22号',
+        valid_until: '2026-11-30',
+        issuers: '厦门市湖里区文体出版旅游局\n厦门市湖里区财政局',
+      });
 
       // The public still sees the published document.
       const during = await policyApi(p.policyId);
@@ -108,7 +94,7 @@ for (const engine of testEngines()) {
 
       // Published on 1 December, after the revised 有效期至: the new fields, issuers and the status they give.
       t.setNow(new Date('2026-12-01T02:00:00Z'));
-      await publishRevision(p.itemId);
+      await desk.publishRevision(p.itemId);
       const published = await policyApi(p.policyId);
       assert.equal(published.doc_number, '厦湖文体〔2026〕22号');
       assert.equal(published.valid_until, '2026-11-30');
@@ -127,17 +113,8 @@ for (const engine of testEngines()) {
       t.setNow(new Date('2026-11-25T02:00:00Z'));
       const p = await desk.publish({ title: '湖里区文化志愿服务管理办法' }, policyFields({ doc_number: '' }));
       await pub.startRevision(t.deps, drafter().p, drafter().actor, p.itemId);
-      await svc.savePolicy(
-        t.deps,
-        drafter().p,
-        drafter().actor,
-        p.itemId,
-        policyFields({ policy_type: 'normative', doc_number: '厦湖文体〔2026〕23号' }),
-      );
-      await pub.updateDraft(t.deps, drafter().p, drafter().actor, p.itemId, {
-        ...formValuesOf((await findItem(t.db.kysely, p.itemId))!),
-        change_kind: 'minor',
-      });
+      await savePolicy(p.itemId, { policy_type: 'normative', doc_number: '厦湖文体〔2026〕23号' });
+      await desk.editDraft(p.itemId, { change_kind: 'minor' });
       await assert.rejects(
         pub.submit(t.deps, drafter().p, drafter().actor, p.itemId),
         (e) => e instanceof ValidationError && /三同步/.test(e.fields.interpretation ?? ''),
@@ -173,7 +150,7 @@ for (const engine of testEngines()) {
       assert.ok(form.includes(`value="${b.policyId}"`) && form.includes('请介绍补助办法'));
 
       t.setNow(new Date('2026-11-26T02:00:00Z'));
-      await publishRevision(it, '改为访谈形式，解读补助办法。');
+      await desk.publishRevision(it, '改为访谈形式，解读补助办法。');
       assert.deepEqual((await policyApi(a.policyId)).interpretations, []);
       assert.deepEqual(
         (await policyApi(b.policyId)).interpretations.map((x) => x.document_id),
@@ -188,7 +165,7 @@ for (const engine of testEngines()) {
       await desk.publishDraft(itemId);
       await pub.startRevision(t.deps, drafter().p, drafter().actor, itemId);
       await assert.rejects(
-        svc.savePolicy(t.deps, drafter().p, drafter().actor, itemId, policyFields({ doc_number: '' })),
+        savePolicy(itemId, { doc_number: '' }),
         (e) => e instanceof ValidationError && /首次发布前/.test(e.fields.policy_type ?? ''),
       );
       const other = await desk.publish({ title: '湖里区图书馆管理办法' }, policyFields({ doc_number: '' }));

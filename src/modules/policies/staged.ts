@@ -83,19 +83,53 @@ export function interpretationAsRevised<T extends irepo.InterpretationRow>(row: 
   return s ? { ...row, ...s.fields } : row;
 }
 
-/** The ids of the policies the interpretation will explain once its revision is published. */
-export async function policyIdsAsRevised(db: Kysely<Database>, row: irepo.InterpretationRow): Promise<number[]> {
-  const s = stagedInterpretation(row);
-  if (s?.policyIds) return s.policyIds;
-  return (await irepo.policiesOf(db, row.id)).map((p) => p.id);
-}
-
-/** Stages an interpretation's changes, merged into what its revision already staged. */
-export async function stageInterpretation(
+/** The policies (id and title) the interpretation will explain once its revision is published. */
+export async function policiesAsRevised(
   db: Kysely<Database>,
   row: irepo.InterpretationRow,
-  change: StagedInterpretation,
+): Promise<{ id: number; title: string }[]> {
+  const ids = stagedInterpretation(row)?.policyIds;
+  if (!ids) return (await irepo.policiesOf(db, row.id)).map((p) => ({ id: p.id, title: p.title }));
+  const titles = await irepo.policyTitles(db, ids);
+  return ids.map((id) => ({ id, title: titles.get(id) ?? `编号 ${id}` }));
+}
+
+// The one place where a policy's or an interpretation's row takes new values: at once for an item never
+// published, or when its revision is published (applyStaged).
+async function writePolicy(db: Kysely<Database>, policyId: number, change: StagedPolicy, at: string) {
+  await repo.updatePolicy(db, policyId, { ...change.fields, staged_json: '', updated_at: at });
+  await repo.replaceIssuers(db, policyId, change.issuers);
+}
+
+async function writeInterpretation(db: Kysely<Database>, id: number, change: StagedInterpretation, at: string) {
+  await irepo.update(db, id, { ...change.fields, staged_json: '', updated_at: at });
+  if (change.policyIds) await irepo.setPolicies(db, id, change.policyIds, at);
+}
+
+/** Saves new fields and issuers of an existing policy: into its row, or staged if the item has been published. */
+export async function changePolicy(
+  db: Kysely<Database>,
+  item: { published_version: number },
+  policy: repo.PolicyRow,
+  change: StagedPolicy,
+  at: string,
 ): Promise<void> {
+  if (stagesEdits(item)) await repo.updatePolicy(db, policy.id, { staged_json: JSON.stringify(change) });
+  else await writePolicy(db, policy.id, change, at);
+}
+
+/**
+ * Saves changes to an existing interpretation (some fields, its policies): into its row, or, if the item has
+ * been published, merged into what its revision already staged.
+ */
+export async function changeInterpretation(
+  db: Kysely<Database>,
+  item: { published_version: number },
+  row: irepo.InterpretationRow,
+  change: StagedInterpretation,
+  at: string,
+): Promise<void> {
+  if (!stagesEdits(item)) return writeInterpretation(db, row.id, change, at);
   const before = stagedInterpretation(row) ?? { fields: {} };
   const next: StagedInterpretation = {
     fields: { ...before.fields, ...change.fields },
@@ -112,15 +146,13 @@ export async function applyStaged(trx: Kysely<Database>, itemId: number, at: str
   const policy = await repo.findPolicyByItem(trx, itemId);
   const p = policy ? stagedPolicy(policy) : null;
   if (policy && p) {
-    await repo.updatePolicy(trx, policy.id, { ...p.fields, staged_json: '', updated_at: at });
-    await repo.replaceIssuers(trx, policy.id, p.issuers);
+    await writePolicy(trx, policy.id, p, at);
     return true;
   }
   const t = policy ? undefined : await irepo.findByItem(trx, itemId);
   const s = t ? stagedInterpretation(t) : null;
   if (t && s) {
-    await irepo.update(trx, t.id, { ...s.fields, staged_json: '', updated_at: at });
-    if (s.policyIds) await irepo.setPolicies(trx, t.id, s.policyIds, at);
+    await writeInterpretation(trx, t.id, s, at);
     return true;
   }
   return false;

@@ -3,6 +3,8 @@
 import type { Principal, Role } from '../../platform/auth/permissions.js';
 import { insertStaff, type TestApp } from '../../testing/app.js';
 import { directoryOf } from '../directory/directory.service.js';
+import { findItem } from '../publishing/publishing.repository.js';
+import { formValuesOf } from '../publishing/publishing.routes.js';
 import * as pub from '../publishing/publishing.service.js';
 import * as isvc from './interpretations.service.js';
 import * as svc from './policies.service.js';
@@ -23,6 +25,10 @@ export interface PolicyDesk {
   draft(item?: Record<string, string>, policy?: Record<string, string>): Promise<{ itemId: number; policyId: number }>;
   /** Submits, reviews, approves and publishes a draft. */
   publishDraft(itemId: number): Promise<void>;
+  /** Edits a draft as its drafter: its current form values with `over` on top (e.g. change_kind of a revision). */
+  editDraft(itemId: number, over: Record<string, string>): Promise<void>;
+  /** Publishes a revision: minor without a note, major with this public change note. */
+  publishRevision(itemId: number, note?: string): Promise<void>;
   /** Drafts and publishes. */
   publish(
     item?: Record<string, string>,
@@ -98,6 +104,16 @@ export async function policyDesk(t: TestApp, orgSlug: string): Promise<PolicyDes
       await pub.review(d, people.reviewer.p, people.reviewer.actor, itemId);
       await pub.approve(d, people.approver.p, people.approver.actor, itemId);
       await pub.publishNow(d, people.approver.p, people.approver.actor, itemId);
+    },
+    async editDraft(itemId, over) {
+      await pub.updateDraft(d, people.drafter.p, people.drafter.actor, itemId, {
+        ...formValuesOf((await findItem(t.db.kysely, itemId))!),
+        ...over,
+      });
+    },
+    async publishRevision(itemId, note = '') {
+      await desk.editDraft(itemId, { change_kind: note ? 'major' : 'minor', change_note: note });
+      await desk.publishDraft(itemId);
     },
     async publish(item = {}, policy = {}) {
       const r = await desk.draft(item, policy);

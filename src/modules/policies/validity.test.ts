@@ -3,8 +3,6 @@ import { after, before, describe, test } from 'node:test';
 import { openApiChecker } from '../../platform/api/testing.js';
 import { createTestApp, type TestApp, TestClient } from '../../testing/app.js';
 import { testEngines } from '../../testing/db.js';
-import { findItem } from '../publishing/publishing.repository.js';
-import { formValuesOf } from '../publishing/publishing.routes.js';
 import * as pub from '../publishing/publishing.service.js';
 import { seedDemo } from '../seed/demo.js';
 import { type PolicyDesk, policyDesk } from './test-support.js';
@@ -260,13 +258,8 @@ for (const engine of testEngines()) {
 
       // A revision of the document with a new title, republished an hour later.
       t.setNow(new Date('2026-12-02T03:00:00Z'));
-      const item = (await findItem(t.db.kysely, p.itemId))!;
       await pub.startRevision(t.deps, people.drafter.p, people.drafter.actor, p.itemId);
-      await pub.updateDraft(t.deps, people.drafter.p, people.drafter.actor, p.itemId, {
-        ...formValuesOf(item),
-        title: '湖里区冬季文化惠民临时措施（修订）',
-        change_kind: 'minor',
-      });
+      await desk.editDraft(p.itemId, { title: '湖里区冬季文化惠民临时措施（修订）', change_kind: 'minor' });
       await desk.publishDraft(p.itemId);
       const revised = await getPolicy({ 'if-none-match': etag });
       assert.equal(revised.status, 200);
@@ -338,12 +331,7 @@ for (const engine of testEngines()) {
         'the revision is not published yet',
       );
       t.setNow(new Date('2026-12-03T04:00:00Z'));
-      await pub.updateDraft(t.deps, people.drafter.p, people.drafter.actor, interp, {
-        ...formValuesOf((await findItem(t.db.kysely, interp))!),
-        change_kind: 'major',
-        change_note: '改为解读另一份文件。',
-      });
-      await desk.publishDraft(interp);
+      await desk.publishRevision(interp, '改为解读另一份文件。');
       const moved = await getPolicy({ 'if-modified-since': lastModified });
       assert.equal(moved.status, 200, 'a client holding the previous answer is told it changed');
       assert.deepEqual(((await moved.json()) as { interpretations: unknown[] }).interpretations, []);

@@ -23,6 +23,17 @@ export async function findItem(db: Kysely<Database>, id: number): Promise<ItemRo
   return { ...rest, body_html: v.body_html };
 }
 
+/** How many published items still hold their own copy of the body (what compactBodies looks at). */
+export async function countBodyCopies(db: Kysely<Database>): Promise<number> {
+  const r = await db
+    .selectFrom('items')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('body_in_version', '=', 0)
+    .where('status', '=', 'published')
+    .executeTakeFirstOrThrow();
+  return Number(r.n);
+}
+
 /**
  * Items published before migration 0015 keep their own copy of the published body. For up to `limit` published
  * items with an id above `after` that still hold a copy, points those whose copy is exactly the published

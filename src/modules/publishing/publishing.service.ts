@@ -939,9 +939,12 @@ export async function importPublished(
  */
 export async function compactPublishedBodies(
   deps: Deps,
-  opts: { batch?: number; onProgress?: (looked: number, changed: number) => void } = {},
+  opts: { batch?: number; onProgress?: (looked: number, total: number) => void } = {},
 ): Promise<{ looked: number; changed: number }> {
   const batch = Math.max(1, Math.trunc(opts.batch ?? 1000));
+  // For the progress only: the server may publish or edit meanwhile, so `looked` is kept within it.
+  const total = opts.onProgress ? await repo.countBodyCopies(deps.db.kysely) : 0;
+  opts.onProgress?.(0, total);
   let after = 0;
   let looked = 0;
   let changed = 0;
@@ -951,7 +954,7 @@ export async function compactPublishedBodies(
     after = r.last;
     looked += r.looked;
     changed += r.changed;
-    opts.onProgress?.(looked, changed);
+    opts.onProgress?.(Math.min(looked, total), total);
   }
   return { looked, changed };
 }

@@ -68,7 +68,7 @@ export interface SearchFilters {
   /** How many title matches to rank at most besides them (default MAX_TITLE_CANDIDATES). */
   titleCandidates?: number;
   /**
-   * PostgreSQL: how the candidates are found (see pgCandidates); 'auto' (the default) lets the planner's
+   * PostgreSQL: how the candidates are found (see pgOrdered in search.repository.ts); 'auto' (the default) lets the planner's
    * estimate decide, the others are for tests and measurements.
    */
   pgCandidates?: 'auto' | 'direct' | 'ordered';
@@ -192,11 +192,14 @@ export function ftsMatch(phrases: readonly TokenPhrase[]): string {
  * The PostgreSQL tsquery text for to_tsquery('simple', …): tokens of a phrase joined by <-> (adjacent), a
  * prefix as :*, phrases joined by &.
  */
+/** One token as a tsquery operand (a prefix with :*); the tokens were checked by checkTokens. */
+const tsLexeme = (t: TokenPhrase[number]) => `'${t.text}'${t.prefix ? ':*' : ''}`;
+
 export function tsQuery(phrases: readonly TokenPhrase[]): string {
   checkTokens(phrases);
   return phrases
     .map((p) => {
-      const ops = p.map((t) => `'${t.text}'${t.prefix ? ':*' : ''}`);
+      const ops = p.map(tsLexeme);
       return ops.length > 1 ? `(${ops.join(' <-> ')})` : ops[0];
     })
     .join(' & ');
@@ -204,14 +207,11 @@ export function tsQuery(phrases: readonly TokenPhrase[]): string {
 
 /**
  * The tsquery of every token of every phrase, without positions (`'行政' & '政处' & '处罚'`): what the GIN index
- * answers exactly, without reading the documents (see pgCandidates).
+ * answers exactly, without reading the documents (see pgOrdered).
  */
 export function tsAndQuery(phrases: readonly TokenPhrase[]): string {
   checkTokens(phrases);
-  return phrases
-    .flat()
-    .map((t) => `'${t.text}'${t.prefix ? ':*' : ''}`)
-    .join(' & ');
+  return phrases.flat().map(tsLexeme).join(' & ');
 }
 
 type FilterFields = Pick<SearchFilters, 'organizationId' | 'columnId' | 'year'>;
@@ -335,27 +335,23 @@ export async function searchDocuments(db: Kysely<Database>, engine: Engine, f: S
       where ${where(sql`d.tsv @@ ${withFilters(words)}`)}
       order by d.item_id desc limit ${cap + 1}`;
     // The GIN expression index search_docs_title_tsv (migration 0011).
-    const titleTsv = sql`to_tsvector('simple', d.title_tokens)`;
+    const titleTsv = (alias: string) => sql`to_tsvector('simple', ${sql.ref(`${alias}.title_tokens`)})`;
     titled = sql`select d.item_id as id from search_docs d
-      where ${where(sql`${titleTsv} @@ ${words}`)}
+      where ${where(sql`${titleTsv('d')} @@ ${words}`)}
       order by d.item_id desc limit ${titleCap}`;
     const [orderedCand, orderedTitled] = await Promise.all([pgOrdered(db, f, cand), pgOrdered(db, f, titled)]);
     // The two steps (see pgOrdered): the documents with every token from the GIN index, newest first, then
     // the phrases checked by a scalar subquery per document, which the planner cannot turn into a join that
-    // checks every document (as it does with EXISTS), so the checking stops at the cap.
+    // checks every document (as it does with EXISTS), so the checking stops at `limit`.
     const all = sql`to_tsquery('simple', ${tsAndQuery(f.phrases)})`;
-    if (orderedCand)
-      cand = sql`with every_token as materialized (
-          select d.item_id as id from search_docs d where ${where(sql`d.tsv @@ ${withFilters(all)}`)})
+    const twoSteps = (tsv: (alias: string) => RawBuilder<unknown>, every: RawBuilder<unknown>, limit: number) =>
+      sql`with every_token as materialized (
+          select d.item_id as id from search_docs d where ${where(sql`${tsv('d')} @@ ${every}`)})
         select s.id from (select id from every_token order by id desc) s
-        where (select p.tsv @@ ${words} from search_docs p where p.item_id = s.id)
-        order by s.id desc limit ${cap + 1}`;
-    if (orderedTitled)
-      titled = sql`with every_token as materialized (
-          select d.item_id as id from search_docs d where ${where(sql`${titleTsv} @@ ${all}`)})
-        select s.id from (select id from every_token order by id desc) s
-        where (select to_tsvector('simple', p.title_tokens) @@ ${words} from search_docs p where p.item_id = s.id)
-        order by s.id desc limit ${titleCap}`;
+        where (select ${tsv('p')} @@ ${words} from search_docs p where p.item_id = s.id)
+        order by s.id desc limit ${limit}`;
+    if (orderedCand) cand = twoSteps((alias) => sql.ref(`${alias}.tsv`), withFilters(all), cap + 1);
+    if (orderedTitled) titled = twoSteps(titleTsv, all, titleCap);
     contains = (needle) => sql`(strpos(' ' || r.title_tokens || ' ', ${needle}) > 0)::int`;
   }
   const score = sql.join(
